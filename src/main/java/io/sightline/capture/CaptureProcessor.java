@@ -1,0 +1,138 @@
+package io.sightline.capture;
+
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * Called on every timer tick: produces the next frame (body: an OpenCV {@link Mat} at the configured size) and
+ * its {@link FrameMeta} (exchange property), or a {@code null} body when there is none this tick. A source that
+ * fails is closed and reopened with exponential backoff, so a dead camera costs one attempt per backoff, never a
+ * busy loop.
+ */
+public class CaptureProcessor implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureProcessor.class);
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    private final Supplier<FrameSource> sources;
+    private final String deviceId;
+    private final String streamId;
+    private final SegmentPlanner planner;
+    private final int width;
+    private final int height;
+    private final Mat resized = new Mat();
+
+    private FrameSource source;
+    private long nextOpenAt;
+    private long backoffMillis = 1000;
+    private long frameNumber;
+    private boolean reportedFinished;
+    private volatile boolean open;
+
+    public CaptureProcessor(Supplier<FrameSource> sources, String deviceId, String streamId, SegmentPlanner planner,
+                            int width, int height) {
+        this.sources = sources;
+        this.deviceId = deviceId;
+        this.streamId = streamId;
+        this.planner = planner;
+        this.width = width;
+        this.height = height;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        exchange.getMessage().setBody(null);
+        if (source == null && !openSource()) {
+            return;
+        }
+        Mat image;
+        try {
+            image = source.grab();
+        } catch (Exception e) {
+            fail("reading from " + source.describe() + " failed: " + e.getMessage());
+            return;
+        }
+        if (image == null || image.empty()) {
+            if (source.finished() && !reportedFinished) {
+                reportedFinished = true;
+                LOG.info("Source {} reached its end after {} frames", source.describe(), frameNumber);
+            }
+            return;
+        }
+        long captureTime = System.currentTimeMillis();
+        SegmentPlanner.Placement placement = planner.place(captureTime);
+        FrameMeta meta = new FrameMeta(deviceId, streamId, frameNumber++, captureTime, placement.segment(),
+                placement.last(), List.of());
+        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
+        exchange.getMessage().setBody(toConfiguredSize(image));
+    }
+
+    private Mat toConfiguredSize(Mat image) {
+        if (image.cols() == width && image.rows() == height) {
+            return image;
+        }
+        resize(image, resized, new Size(width, height), 0, 0, INTER_AREA);
+        return resized;
+    }
+
+    private boolean openSource() {
+        long now = System.currentTimeMillis();
+        if (now < nextOpenAt) {
+            return false;
+        }
+        FrameSource candidate = sources.get();
+        try {
+            candidate.open();
+            source = candidate;
+            open = true;
+            backoffMillis = 1000;
+            reportedFinished = false;
+            LOG.info("Opened source {}", candidate.describe());
+            return true;
+        } catch (Exception e) {
+            candidate.close();
+            nextOpenAt = now + backoffMillis;
+            LOG.warn("Cannot open source {}: {} (retrying in {} ms)", candidate.describe(), e.getMessage(), backoffMillis);
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+            return false;
+        }
+    }
+
+    private void fail(String reason) {
+        LOG.warn("{}; reopening in {} ms", reason, backoffMillis);
+        source.close();
+        source = null;
+        open = false;
+        nextOpenAt = System.currentTimeMillis() + backoffMillis;
+        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+    }
+
+    /** Whether the source is open now (for health checks and the demo banner). */
+    public boolean isOpen() {
+        return open;
+    }
+
+    public long framesCaptured() {
+        return frameNumber;
+    }
+
+    public void close() {
+        if (source != null) {
+            source.close();
+            source = null;
+            open = false;
+        }
+    }
+}

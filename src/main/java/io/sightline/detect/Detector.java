@@ -1,0 +1,30 @@
+package io.sightline.detect;
+
+import io.sightline.wire.Detection;
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import org.apache.camel.Exchange;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import java.util.List;
+
+/** Finds objects in a frame. Implementations are chosen by {@code sightline.detector}. */
+public interface Detector {
+
+    List<Detection> detect(Mat image);
+
+    /** Route entry point: runs the detector on the body and records the result in the frame's metadata. */
+    default void annotate(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        List<Detection> found = detect(exchange.getMessage().getBody(Mat.class));
+        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta.withDetections(found));
+    }
+
+    /** {@code sightline.detector=none}: frames go out without detections. */
+    final class None implements Detector {
+        @Override
+        public List<Detection> detect(Mat image) {
+            return List.of();
+        }
+    }
+}

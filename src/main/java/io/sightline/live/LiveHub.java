@@ -1,0 +1,149 @@
+package io.sightline.live;
+
+import io.sightline.match.DetectionMatcher;
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import io.sightline.wire.InvalidInputException;
+import io.sightline.wire.JpegCheck;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The newest frame of every device and what the live endpoints need: device list with rates, latest JPEG, and
+ * MJPEG streams that always send the newest frame (a slow viewer skips frames, nothing queues up).
+ */
+public class LiveHub {
+
+    private static final long RATE_WINDOW_MILLIS = 2000;
+
+    private final Map<String, DeviceLive> devices = new ConcurrentHashMap<>();
+    private final Set<MjpegStream> streams = ConcurrentHashMap.newKeySet();
+    private final DetectionMatcher matcher;
+    private final int maxViewers;
+
+    public LiveHub(DetectionMatcher matcher, int maxViewers) {
+        this.matcher = matcher;
+        this.maxViewers = maxViewers;
+    }
+
+    public record DeviceStatus(String device, String stream, long lastSeen, long lastFrame, long framesReceived,
+                               double fps, long datagramsReceived, long datagramsLost, int width, int height) {
+    }
+
+    /** Latest state of one device; frame swaps are published under the object's monitor. */
+    static final class DeviceLive {
+        final String device;
+        FrameMeta meta;
+        byte[] jpeg;
+        long version;
+        long framesReceived;
+        long lastSeen;
+        int width;
+        int height;
+        final Deque<Long> arrivals = new ArrayDeque<>();
+
+        DeviceLive(String device) {
+            this.device = device;
+        }
+
+        synchronized double fps(long now) {
+            while (!arrivals.isEmpty() && now - arrivals.peekFirst() > RATE_WINDOW_MILLIS) {
+                arrivals.pollFirst();
+            }
+            return arrivals.size() * 1000.0 / RATE_WINDOW_MILLIS;
+        }
+    }
+
+    /** Route step of {@code frames-in}, after the frame is stored. */
+    public void publish(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        byte[] jpeg = exchange.getMessage().getBody(byte[].class);
+        JpegCheck.Size size = exchange.getProperty(JpegCheck.SIZE_PROPERTY, JpegCheck.Size.class);
+        DeviceLive d = devices.computeIfAbsent(meta.device(), DeviceLive::new);
+        long now = System.currentTimeMillis();
+        synchronized (d) {
+            d.framesReceived++;
+            d.lastSeen = now;
+            d.arrivals.addLast(now);
+            if (d.meta == null || !d.meta.stream().equals(meta.stream()) || meta.frame() > d.meta.frame()) {
+                d.meta = meta;
+                d.jpeg = jpeg;
+                d.width = size.width();
+                d.height = size.height();
+                d.version++;
+                d.notifyAll();
+            }
+        }
+    }
+
+    public List<DeviceStatus> devices() {
+        long now = System.currentTimeMillis();
+        Map<String, long[]> udp = new ConcurrentHashMap<>();
+        matcher.counts().forEach(c -> udp.put(c.device(), new long[] {c.received(), c.lost()}));
+        List<DeviceStatus> list = new ArrayList<>();
+        for (DeviceLive d : devices.values()) {
+            long[] u = udp.getOrDefault(d.device, new long[2]);
+            synchronized (d) {
+                list.add(new DeviceStatus(d.device, d.meta.stream(), d.lastSeen, d.meta.frame(), d.framesReceived,
+                        d.fps(now), u[0], u[1], d.width, d.height));
+            }
+        }
+        list.sort(Comparator.comparing(DeviceStatus::device));
+        return list;
+    }
+
+    public byte[] latest(@Header("id") String device, Exchange exchange) {
+        DeviceLive d = known(device);
+        synchronized (d) {
+            exchange.getMessage().removeHeaders("*");
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "image/jpeg");
+            exchange.getMessage().setHeader("Cache-Control", "no-store");
+            exchange.getMessage().setHeader(FrameHeaders.FRAME, d.meta.frame());
+            return d.jpeg;
+        }
+    }
+
+    /** Opens a multipart/x-mixed-replace stream of the device's frames, ended when the viewer goes away. */
+    public MjpegStream mjpeg(@Header("id") String device, Exchange exchange) {
+        DeviceLive d = known(device);
+        if (streams.size() >= maxViewers) {
+            throw new InvalidInputException(503, "too-many-viewers", "at most " + maxViewers + " live viewers at once");
+        }
+        MjpegStream stream = new MjpegStream(d, streams::remove);
+        streams.add(stream);
+        if (exchange.getIn() instanceof HttpMessage http && http.getResponse() != null) {
+            http.getResponse().closeHandler(v -> stream.close());
+        }
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "multipart/x-mixed-replace; boundary=" + MjpegStream.BOUNDARY);
+        exchange.getMessage().setHeader("Cache-Control", "no-store");
+        return stream;
+    }
+
+    private DeviceLive known(String device) {
+        DeviceLive d = device == null ? null : devices.get(device);
+        if (d == null) {
+            throw new InvalidInputException(404, "unknown-device", "no frames received from device " + device);
+        }
+        return d;
+    }
+
+    /** Ends every open live stream (on shutdown, so in-flight viewers do not hold it up). */
+    public void closeStreams() {
+        new ArrayList<>(streams).forEach(MjpegStream::close);
+    }
+
+    public int viewers() {
+        return streams.size();
+    }
+}

@@ -1,0 +1,87 @@
+package io.sightline.match;
+
+import io.sightline.wire.DetectionDatagram;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Matches UDP detection datagrams to frames by the frame key (device + stream + frame number), and counts
+ * datagrams per device: received, and lost as gaps in the per-stream datagram sequence. Memory is bounded: a
+ * window of recent frame numbers per stream, and a fixed number of streams.
+ */
+public class DetectionMatcher {
+
+    static final int WINDOW = 1 << 16;
+    private static final int MAX_STREAMS = 1024;
+
+    private final Map<String, StreamState> streams = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, StreamState> eldest) {
+            return size() > MAX_STREAMS;
+        }
+    };
+
+    public record DeviceCounts(String device, long received, long lost) {
+    }
+
+    private static final class StreamState {
+        final String device;
+        final BitSet seen = new BitSet(WINDOW);
+        long highestFrame = -1;
+        long nextSeq = -1;
+        long received;
+        long lost;
+
+        StreamState(String device) {
+            this.device = device;
+        }
+    }
+
+    /** Route step of {@code detections-in}. */
+    public synchronized void onDatagram(DetectionDatagram datagram) {
+        StreamState s = streams.computeIfAbsent(datagram.device() + "/" + datagram.stream(),
+                k -> new StreamState(datagram.device()));
+        s.received++;
+        if (s.nextSeq >= 0 && datagram.seq() > s.nextSeq) {
+            s.lost += datagram.seq() - s.nextSeq;
+        } else if (s.nextSeq >= 0 && datagram.seq() < s.nextSeq && s.lost > 0) {
+            s.lost--; // arrived late, not lost
+        }
+        s.nextSeq = Math.max(s.nextSeq, datagram.seq() + 1);
+        if (DetectionDatagram.DETECTIONS.equals(datagram.type())) {
+            long frame = datagram.frame();
+            if (frame > s.highestFrame) {
+                for (long f = Math.max(s.highestFrame + 1, frame - WINDOW + 1); f < frame; f++) {
+                    s.seen.clear((int) (f % WINDOW));
+                }
+                s.highestFrame = frame;
+            }
+            if (frame > s.highestFrame - WINDOW) {
+                s.seen.set((int) (frame % WINDOW));
+            }
+        }
+    }
+
+    /** Whether the detection datagram of this frame arrived (within the window of recent frames). */
+    public synchronized boolean datagramSeen(String device, String stream, long frame) {
+        StreamState s = streams.get(device + "/" + stream);
+        return s != null && frame <= s.highestFrame && frame > s.highestFrame - WINDOW
+                && s.seen.get((int) (frame % WINDOW));
+    }
+
+    public synchronized List<DeviceCounts> counts() {
+        Map<String, long[]> byDevice = new LinkedHashMap<>();
+        streams.values().forEach(s -> {
+            long[] c = byDevice.computeIfAbsent(s.device, d -> new long[2]);
+            c[0] += s.received;
+            c[1] += s.lost;
+        });
+        List<DeviceCounts> counts = new ArrayList<>();
+        byDevice.forEach((d, c) -> counts.add(new DeviceCounts(d, c[0], c[1])));
+        return counts;
+    }
+}

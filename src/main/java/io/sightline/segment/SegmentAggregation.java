@@ -1,0 +1,26 @@
+package io.sightline.segment;
+
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+
+/**
+ * Aggregation strategy of the {@code segments} route: adds the incoming {@link FrameRef} to the segment's
+ * {@link SegmentAssembly}.
+ */
+public class SegmentAggregation implements AggregationStrategy {
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        FrameMeta meta = newExchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        FrameRef frame = newExchange.getMessage().getBody(FrameRef.class);
+        Exchange aggregate = oldExchange == null ? newExchange : oldExchange;
+        SegmentAssembly assembly = oldExchange == null
+                ? new SegmentAssembly(meta.device(), meta.stream(), meta.segment())
+                : oldExchange.getMessage().getBody(SegmentAssembly.class);
+        assembly.add(frame, meta.lastInSegment());
+        aggregate.getMessage().setBody(assembly);
+        return aggregate;
+    }
+}

@@ -1,0 +1,91 @@
+package io.sightline.wire;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * JSON form of {@link DetectionDatagram}. Every encoded datagram fits {@link #MAX_BYTES}: on a WireGuard mesh
+ * (MTU 1280) a larger one would be fragmented or lost, so the least confident detections are left out and
+ * counted in {@code omitted}.
+ */
+public final class DatagramCodec {
+
+    public static final int MAX_BYTES = 1200;
+    public static final int VERSION = 1;
+
+    private DatagramCodec() {
+    }
+
+    public static byte[] encode(DetectionDatagram datagram) {
+        byte[] bytes = Json.bytes(datagram);
+        if (bytes.length <= MAX_BYTES) {
+            return bytes;
+        }
+        List<Detection> sorted = mostConfidentFirst(datagram.detections());
+        int total = datagram.detections().size() + datagram.omitted();
+        // binary search for the largest prefix of the most confident detections that fits
+        int lo = 0;
+        int hi = sorted.size();
+        byte[] best = null;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            byte[] candidate = Json.bytes(withDetections(datagram, sorted.subList(0, mid), total - mid));
+            if (candidate.length <= MAX_BYTES) {
+                best = candidate;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException("datagram header alone exceeds " + MAX_BYTES + " bytes");
+        }
+        return best;
+    }
+
+    static List<Detection> mostConfidentFirst(List<Detection> detections) {
+        List<Detection> sorted = new ArrayList<>(detections);
+        sorted.sort(Comparator.comparingDouble(Detection::confidence).reversed());
+        return sorted;
+    }
+
+    private static DetectionDatagram withDetections(DetectionDatagram d, List<Detection> kept, int omitted) {
+        return new DetectionDatagram(d.v(), d.type(), d.device(), d.stream(), d.seq(), d.frame(), d.t(), kept, omitted);
+    }
+
+    /** Parses and validates a received datagram; anything wrong is an {@link InvalidInputException}. */
+    public static DetectionDatagram decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new InvalidInputException(400, "empty", "empty datagram");
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new InvalidInputException(400, "oversized", "datagram of " + bytes.length + " bytes exceeds " + MAX_BYTES);
+        }
+        DetectionDatagram d;
+        try {
+            d = Json.MAPPER.readValue(bytes, DetectionDatagram.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInputException(400, "malformed", "not a detection datagram: " + e.getOriginalMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidInputException(400, "malformed", "not a detection datagram");
+        }
+        if (d == null || d.v() != VERSION) {
+            throw new InvalidInputException(400, "version", "unsupported datagram version");
+        }
+        if (!DetectionDatagram.DETECTIONS.equals(d.type()) && !DetectionDatagram.HEARTBEAT.equals(d.type())) {
+            throw new InvalidInputException(400, "malformed", "unknown datagram type");
+        }
+        if (!Ids.isValid(d.device()) || !Ids.isValid(d.stream())) {
+            throw new InvalidInputException(400, "malformed", "invalid device or stream id");
+        }
+        if (d.seq() < 0 || d.frame() < 0 || d.t() < 0 || d.omitted() < 0) {
+            throw new InvalidInputException(400, "malformed", "negative counter");
+        }
+        d.detections().forEach(det -> Json.check(det, "malformed"));
+        return d;
+    }
+}

@@ -1,0 +1,32 @@
+package io.sightline.wire;
+
+import java.util.Arrays;
+
+/**
+ * One detected object: a label, a confidence in [0,1] and a box {@code [x1, y1, x2, y2]} in frame pixels.
+ */
+public record Detection(String label, double confidence, int[] box) {
+
+    public Detection {
+        box = box == null ? null : box.clone();
+    }
+
+    public double area() {
+        return (double) Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Detection d && d.label.equals(label) && d.confidence == confidence && Arrays.equals(d.box, box);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * label.hashCode() + Arrays.hashCode(box);
+    }
+
+    @Override
+    public String toString() {
+        return label + "(" + confidence + ")" + Arrays.toString(box);
+    }
+}

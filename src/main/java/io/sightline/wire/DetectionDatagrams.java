@@ -1,0 +1,33 @@
+package io.sightline.wire;
+
+import org.apache.camel.Exchange;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Decides which datagram, if any, a captured frame produces: its detections when it has some, otherwise a
+ * heartbeat at most once per {@code heartbeatMillis}. Numbers the datagrams of the stream.
+ */
+public class DetectionDatagrams {
+
+    private final long heartbeatMillis;
+    private final AtomicLong seq = new AtomicLong();
+    private volatile long lastSent = Long.MIN_VALUE / 2;
+
+    public DetectionDatagrams(long heartbeatMillis) {
+        this.heartbeatMillis = heartbeatMillis;
+    }
+
+    /** @return the encoded datagram, or {@code null} when this frame sends none */
+    public byte[] forFrame(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        boolean hasDetections = !meta.detections().isEmpty();
+        if (!hasDetections && meta.captureTime() - lastSent < heartbeatMillis) {
+            return null;
+        }
+        lastSent = meta.captureTime();
+        String type = hasDetections ? DetectionDatagram.DETECTIONS : DetectionDatagram.HEARTBEAT;
+        return DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, meta.device(), meta.stream(),
+                seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0));
+    }
+}

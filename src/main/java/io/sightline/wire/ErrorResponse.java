@@ -1,0 +1,37 @@
+package io.sightline.wire;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The HTTP error envelope {@code {"error": "...", "detail": "..."}}: the status and code of an
+ * {@link InvalidInputException}, or 500 for anything else (logged; its detail is not exposed).
+ */
+public class ErrorResponse {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponse.class);
+
+    public String toJson(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        int status;
+        Map<String, String> body = new LinkedHashMap<>();
+        if (cause instanceof InvalidInputException invalid) {
+            status = invalid.getStatus();
+            body.put("error", invalid.getError());
+            body.put("detail", invalid.getDetail());
+        } else {
+            status = 500;
+            LOG.error("Request failed", cause);
+            body.put("error", "internal");
+            body.put("detail", "the receiver could not handle the request; see its log");
+        }
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        return Json.text(body);
+    }
+}

@@ -1,0 +1,107 @@
+package io.sightline.wire;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+import java.util.List;
+
+/**
+ * The HTTP form of {@link FrameMeta}: one header per field (see docs/protocol.md). Written by the sender before
+ * the POST, read and validated by the receiver before anything is stored.
+ */
+public final class FrameHeaders {
+
+    public static final String DEVICE = "Sightline-Device";
+    public static final String STREAM = "Sightline-Stream";
+    public static final String FRAME = "Sightline-Frame";
+    public static final String CAPTURE_TIME = "Sightline-Capture-Time";
+    public static final String SEGMENT = "Sightline-Segment";
+    public static final String SEGMENT_LAST = "Sightline-Segment-Last";
+    public static final String DETECTIONS = "Sightline-Detections";
+
+    /** Exchange property holding the {@link FrameMeta} of the frame in flight. */
+    public static final String FRAME_PROPERTY = "sightlineFrame";
+
+    /** Bound on the detections header: Vert.x rejects request heads above 8 KiB in total. */
+    public static final int MAX_DETECTIONS_HEADER = 6000;
+
+    public void write(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FRAME_PROPERTY, FrameMeta.class);
+        Message out = exchange.getMessage();
+        out.setHeader(DEVICE, meta.device());
+        out.setHeader(STREAM, meta.stream());
+        out.setHeader(FRAME, meta.frame());
+        out.setHeader(CAPTURE_TIME, meta.captureTime());
+        out.setHeader(SEGMENT, meta.segment());
+        out.setHeader(SEGMENT_LAST, meta.lastInSegment());
+        out.setHeader(DETECTIONS, detectionsHeader(meta.detections()));
+        out.setHeader(Exchange.CONTENT_TYPE, "image/jpeg");
+    }
+
+    /** Keeps the most confident detections that fit the header bound. */
+    static String detectionsHeader(List<Detection> detections) {
+        List<Detection> kept = DatagramCodec.mostConfidentFirst(detections);
+        String json = Json.text(kept);
+        while (json.length() > MAX_DETECTIONS_HEADER && !kept.isEmpty()) {
+            kept = kept.subList(0, kept.size() / 2);
+            json = Json.text(kept);
+        }
+        return json;
+    }
+
+    /** Validates the metadata headers and puts the {@link FrameMeta} in the exchange property (the body stays). */
+    public void read(Exchange exchange) {
+        exchange.setProperty(FRAME_PROPERTY, parse(exchange.getMessage()));
+    }
+
+    static FrameMeta parse(Message in) {
+        return new FrameMeta(
+                Ids.require("device", text(in, DEVICE)),
+                Ids.require("stream", text(in, STREAM)),
+                number(in, FRAME),
+                number(in, CAPTURE_TIME),
+                Ids.require("segment", text(in, SEGMENT)),
+                flag(in, SEGMENT_LAST),
+                detections(in));
+    }
+
+    private static String text(Message in, String name) {
+        String value = in.getHeader(name, String.class);
+        if (value == null || value.isBlank()) {
+            throw new InvalidInputException(400, "missing-header", "header " + name + " is required");
+        }
+        return value.trim();
+    }
+
+    private static long number(Message in, String name) {
+        String value = text(in, name);
+        try {
+            long n = Long.parseLong(value);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(400, "invalid-header", "header " + name + " must be a non-negative integer");
+        }
+    }
+
+    private static boolean flag(Message in, String name) {
+        String value = in.getHeader(name, "false", String.class).trim();
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new InvalidInputException(400, "invalid-header", "header " + name + " must be true or false");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private static List<Detection> detections(Message in) {
+        String value = in.getHeader(DETECTIONS, String.class);
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        if (value.length() > MAX_DETECTIONS_HEADER) {
+            throw new InvalidInputException(400, "invalid-header", "header " + DETECTIONS + " is too long");
+        }
+        return Json.detections(value, "invalid-header");
+    }
+}

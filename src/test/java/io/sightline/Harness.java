@@ -1,0 +1,95 @@
+package io.sightline;
+
+import io.sightline.capture.JpegEncoder;
+import io.sightline.capture.SyntheticSource;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts real Sightline processes (in this JVM) on free ports, and speaks HTTP to them. */
+final class Harness {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private Harness() {
+    }
+
+    static int freeTcpPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Settings for a receiver on free loopback ports writing under {@code data}. */
+    static Map<String, String> receiver(Path data) throws IOException {
+        Map<String, String> p = new HashMap<>();
+        p.put("sightline.role", "receiver");
+        p.put("sightline.receiver.bind", "127.0.0.1");
+        p.put("sightline.receiver.host", "127.0.0.1");
+        p.put("sightline.receiver.http-port", String.valueOf(freeTcpPort()));
+        p.put("sightline.receiver.udp-port", String.valueOf(freeUdpPort()));
+        p.put("sightline.data-dir", data.toString());
+        p.put("sightline.routes.reload", "false");
+        return p;
+    }
+
+    /** Settings for a sender posting to the receiver configured by {@code receiver}. */
+    static Map<String, String> sender(Map<String, String> receiver, String device, String source) {
+        Map<String, String> p = new HashMap<>(receiver);
+        p.put("sightline.role", "sender");
+        p.put("sightline.device-id", device);
+        p.put("sightline.source", source);
+        return p;
+    }
+
+    static String base(Map<String, String> settings) {
+        return "http://127.0.0.1:" + settings.get("sightline.receiver.http-port");
+    }
+
+    static byte[] syntheticJpeg(int width, int height, int quality) {
+        SyntheticSource source = new SyntheticSource(width, height);
+        source.open();
+        try {
+            return new JpegEncoder(quality).encode(source.grab());
+        } finally {
+            source.close();
+        }
+    }
+
+    static HttpResponse<String> post(String url, Map<String, String> headers, byte[] body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Map<String, String> frameHeaders(String device, String stream, long frame, long captureTime, String segment,
+                                            boolean last) {
+        Map<String, String> h = new HashMap<>();
+        h.put("Content-Type", "image/jpeg");
+        h.put("Sightline-Device", device);
+        h.put("Sightline-Stream", stream);
+        h.put("Sightline-Frame", String.valueOf(frame));
+        h.put("Sightline-Capture-Time", String.valueOf(captureTime));
+        h.put("Sightline-Segment", segment);
+        h.put("Sightline-Segment-Last", String.valueOf(last));
+        return h;
+    }
+}
