@@ -2,10 +2,12 @@ package io.sightline;
 
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveHub;
+import io.sightline.wire.JsonErrorPages;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.StartupListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +31,6 @@ public final class Sightline implements AutoCloseable {
     private Role role;
     private CaptureProcessor capture;
     private LiveHub live;
-    private String banner = "";
 
     private Sightline(Map<String, String> overrides) {
         main = new Main();
@@ -46,11 +47,6 @@ public final class Sightline implements AutoCloseable {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 configure(m);
-            }
-
-            @Override
-            public void afterStart(BaseMainSupport m) {
-                LOG.info(banner);
             }
 
             @Override
@@ -132,7 +128,26 @@ public final class Sightline implements AutoCloseable {
         if (reloading) {
             text.append("\nRoute files in ").append(routes).append("/ are reloaded when they change.");
         }
-        banner = text.toString();
+        String banner = text.toString();
+        int httpPort = s.integer("sightline.receiver.http-port", 8080);
+        try {
+            context.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+                // routes start next: nothing to do before they are up
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
+                if (role.receives()) {
+                    JsonErrorPages.install(ctx, httpPort);
+                }
+                LOG.info(banner);
+            }
+        });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the startup listener", e);
+        }
     }
 
     public CamelContext context() {

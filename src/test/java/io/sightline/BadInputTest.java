@@ -1,0 +1,143 @@
+package io.sightline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sightline.match.DatagramRejects;
+import io.sightline.match.DetectionMatcher;
+import io.sightline.wire.DatagramCodec;
+import io.sightline.wire.Detection;
+import io.sightline.wire.DetectionDatagram;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A receiver fed bad frames and bad datagrams: each is refused with a reason and nothing of it is kept. */
+class BadInputTest {
+
+    static final long MAX_BYTES = 30_000;
+
+    @TempDir
+    static Path data;
+    static Map<String, String> settings;
+    static Sightline receiver;
+    static String frames;
+
+    @BeforeAll
+    static void start() throws Exception {
+        settings = Harness.receiver(data);
+        settings.put("sightline.frame.max-bytes", String.valueOf(MAX_BYTES));
+        settings.put("sightline.segment.idle-timeout-ms", "60000");
+        receiver = Sightline.start(settings);
+        frames = Harness.base(settings) + "/api/v1/frames";
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        receiver.close();
+    }
+
+    private static JsonNode error(HttpResponse<String> response, int status) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        JsonNode body = Segments.JSON.readTree(response.body());
+        assertThat(body.get("detail").asText()).isNotBlank();
+        return body;
+    }
+
+    @Test
+    void rejectedFramesAnswerWithAStatusAndJsonAndNeverReachASegment() throws Exception {
+        byte[] small = Harness.syntheticJpeg(160, 120, 80);
+        byte[] large = Harness.syntheticJpeg(1280, 960, 100);
+        assertThat(large.length).isGreaterThan((int) MAX_BYTES);
+        long t = 1_700_000_000_000L;
+
+        assertThat(Harness.post(frames, Harness.frameHeaders("bad", "s", 0, t, "seg", false), small).statusCode()).isEqualTo(201);
+
+        Map<String, String> missing = Harness.frameHeaders("bad", "s", 1, t + 50, "seg", false);
+        missing.remove("Sightline-Stream");
+        assertThat(error(Harness.post(frames, missing, small), 400).get("error").asText()).isEqualTo("missing-header");
+
+        Map<String, String> traversal = Harness.frameHeaders("bad", "s", 1, t + 50, "seg", false);
+        traversal.put("Sightline-Segment", "../../../tmp");
+        assertThat(error(Harness.post(frames, traversal, small), 400).get("error").asText()).isEqualTo("invalid-segment");
+
+        Map<String, String> notNumber = Harness.frameHeaders("bad", "s", 1, t + 50, "seg", false);
+        notNumber.put("Sightline-Frame", "one");
+        assertThat(error(Harness.post(frames, notNumber, small), 400).get("error").asText()).isEqualTo("invalid-header");
+
+        byte[] png = "\u0089PNG\r\n\u001a\n not a jpeg".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(error(Harness.post(frames, Harness.frameHeaders("bad", "s", 2, t + 100, "seg", false), png), 415)
+                .get("error").asText()).isEqualTo("not-jpeg");
+
+        assertThat(error(Harness.post(frames, Harness.frameHeaders("bad", "s", 3, t + 150, "seg", false), large), 413)
+                .get("error").asText()).isEqualTo("too-large");
+
+        assertThat(Harness.post(frames, Harness.frameHeaders("bad", "s", 4, t + 200, "seg", true), small).statusCode()).isEqualTo(201);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "bad").size() == 1);
+        JsonNode sidecar = Segments.read(Segments.sidecars(data, "bad").get(0));
+        assertThat(sidecar.get("frames")).extracting(f -> f.get("frame").asLong()).containsExactly(0L, 4L);
+        assertThat(sidecar.get("missingFrames")).extracting(JsonNode::asLong).containsExactly(1L, 2L, 3L);
+        assertThat(Segments.decode(Segments.video(Segments.sidecars(data, "bad").get(0))).markers()).hasSize(2);
+        try (var files = Files.walk(data)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jpg") || n.endsWith(".tmp"))).isEmpty();
+        }
+    }
+
+    @Test
+    void datagramsAreMatchedToFramesAndGarbageIsCountedWithoutStoppingTheRoute() throws Exception {
+        DatagramRejects rejects = receiver.context().getRegistry().lookupByNameAndType("datagramRejects", DatagramRejects.class);
+        DetectionMatcher matcher = receiver.context().getRegistry().lookupByNameAndType("detectionMatcher", DetectionMatcher.class);
+        int port = Integer.parseInt(settings.get("sightline.receiver.udp-port"));
+        Detection person = new Detection("motion", 0.9, new int[] {10, 10, 50, 60});
+        long t = 1_700_000_100_000L;
+
+        try (DatagramSocket socket = new DatagramSocket()) {
+            List<byte[]> garbage = List.of(
+                    "not json".getBytes(StandardCharsets.UTF_8),
+                    new byte[1500],
+                    "{\"v\":1,\"type\":\"detections\",\"device\":\"a/b\",\"stream\":\"s\",\"seq\":0,\"frame\":0,\"t\":0,\"detections\":[],\"omitted\":0}"
+                            .getBytes(StandardCharsets.UTF_8));
+            for (byte[] g : garbage) {
+                socket.send(new DatagramPacket(g, g.length, InetAddress.getLoopbackAddress(), port));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> rejects.total() == 3);
+            assertThat(rejects.counts()).containsEntry("malformed", 2L).containsEntry("oversized", 1L);
+
+            // datagrams for frames 0 and 2 (seq 0 and 2: seq 1 is lost on the way)
+            for (long[] seqFrame : new long[][] {{0, 0}, {2, 2}}) {
+                byte[] d = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "udp-cam", "s",
+                        seqFrame[0], seqFrame[1], t + seqFrame[1] * 50, List.of(person), 0));
+                socket.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> matcher.datagramSeen("udp-cam", "s", 2));
+        assertThat(matcher.counts()).containsExactly(new DetectionMatcher.DeviceCounts("udp-cam", 2, 1));
+
+        byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+        for (int frame = 0; frame < 3; frame++) {
+            Map<String, String> h = new HashMap<>(Harness.frameHeaders("udp-cam", "s", frame, t + frame * 50L, "seg", frame == 2));
+            h.put("Sightline-Detections", "[{\"label\":\"motion\",\"confidence\":0.9,\"box\":[10,10,50,60]}]");
+            assertThat(Harness.post(frames, h, jpeg).statusCode()).isEqualTo(201);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "udp-cam").size() == 1);
+        JsonNode sidecar = Segments.read(Segments.sidecars(data, "udp-cam").get(0));
+        assertThat(sidecar.get("frames")).extracting(f -> f.get("udp").asBoolean()).containsExactly(true, false, true);
+        assertThat(sidecar.get("detections")).hasSize(3);
+    }
+}

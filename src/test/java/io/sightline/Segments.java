@@ -1,0 +1,98 @@
+package io.sightline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sightline.capture.FrameMarker;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Reads what the receiver wrote: sidecars, and segment files decoded back to frames. */
+final class Segments {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Decoded(List<Long> markers, List<Long> timestampsMillis, long lengthMillis) {
+    }
+
+    private Segments() {
+    }
+
+    static List<Path> sidecars(Path data, String device) throws IOException {
+        Path dir = data.resolve("segments").resolve(device);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    static JsonNode read(Path sidecar) {
+        try {
+            return JSON.readTree(sidecar.toFile());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int framesWritten(Path data, String device) throws IOException {
+        return sidecars(data, device).stream().mapToInt(p -> read(p).get("frameCount").asInt()).sum();
+    }
+
+    static Path video(Path sidecar) {
+        return sidecar.resolveSibling(read(sidecar).get("video").asText());
+    }
+
+    /** Decodes every frame with JavaCV's FFmpeg grabber and reads its marker. */
+    static Decoded decode(Path video) throws Exception {
+        List<Long> markers = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile())) {
+            grabber.start();
+            long length = grabber.getLengthInTime() / 1000;
+            Frame frame;
+            while ((frame = grabber.grabImage()) != null) {
+                markers.add(FrameMarker.read(converter.convert(frame)));
+                timestamps.add(Math.round(frame.timestamp / 1000.0));
+            }
+            grabber.stop();
+            return new Decoded(markers, timestamps, length);
+        }
+    }
+
+    /** ffprobe's view of a file (format duration in ms, frames counted by decoding), or null without ffprobe. */
+    static long[] ffprobe(Path video) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                    "-show_entries", "format=duration:stream=nb_read_frames,codec_name", "-of", "default=nw=1",
+                    video.toString()).redirectErrorStream(true).start();
+        } catch (IOException noFfprobe) {
+            return null;
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ffprobe failed on " + video + ": " + out);
+        }
+        long duration = -1;
+        long frames = -1;
+        for (String line : out.split("\n")) {
+            if (line.startsWith("duration=")) {
+                duration = Math.round(Double.parseDouble(line.substring(9)) * 1000);
+            } else if (line.startsWith("nb_read_frames=")) {
+                frames = Long.parseLong(line.substring(15).trim());
+            }
+        }
+        return new long[] {duration, frames};
+    }
+}

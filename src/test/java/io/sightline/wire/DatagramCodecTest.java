@@ -1,0 +1,90 @@
+package io.sightline.wire;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatagramCodecTest {
+
+    private static DetectionDatagram datagram(List<Detection> detections) {
+        return new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "cam-1", "s-1", 7, 42, 1_700_000_000_000L,
+                detections, 0);
+    }
+
+    @Test
+    void roundTrips() {
+        DetectionDatagram sent = datagram(List.of(new Detection("person", 0.9, new int[] {1, 2, 30, 40})));
+        DetectionDatagram received = DatagramCodec.decode(DatagramCodec.encode(sent));
+        assertThat(received).isEqualTo(sent);
+    }
+
+    @Test
+    void keepsTheMostConfidentDetectionsWithinTheSizeLimit() {
+        List<Detection> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            many.add(new Detection("motion", (i % 100) / 100.0, new int[] {i, i, i + 10, i + 10}));
+        }
+        byte[] bytes = DatagramCodec.encode(datagram(many));
+        assertThat(bytes.length).isLessThanOrEqualTo(DatagramCodec.MAX_BYTES);
+
+        DetectionDatagram received = DatagramCodec.decode(bytes);
+        assertThat(received.detections()).isNotEmpty();
+        assertThat(received.detections().size() + received.omitted()).isEqualTo(200);
+        double weakestKept = received.detections().stream().mapToDouble(Detection::confidence).min().orElseThrow();
+        List<Detection> sorted = new ArrayList<>(many);
+        sorted.sort(Comparator.comparingDouble(Detection::confidence).reversed());
+        double strongestLeftOut = sorted.get(received.detections().size()).confidence();
+        assertThat(weakestKept).isGreaterThanOrEqualTo(strongestLeftOut);
+    }
+
+    @Test
+    void rejectsWhatIsNotADatagram() {
+        assertThatThrownBy(() -> DatagramCodec.decode("hello".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
+        assertThatThrownBy(() -> DatagramCodec.decode(new byte[2000]))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("oversized");
+        assertThatThrownBy(() -> DatagramCodec.decode(new byte[0]))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("empty");
+        String badId = "{\"v\":1,\"type\":\"detections\",\"device\":\"../etc\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
+                + "\"t\":1,\"detections\":[],\"omitted\":0}";
+        assertThatThrownBy(() -> DatagramCodec.decode(badId.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
+        String badConfidence = "{\"v\":1,\"type\":\"detections\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
+                + "\"t\":1,\"detections\":[{\"label\":\"x\",\"confidence\":7,\"box\":[1,2,3,4]}],\"omitted\":0}";
+        assertThatThrownBy(() -> DatagramCodec.decode(badConfidence.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
+        String wrongVersion = "{\"v\":9,\"type\":\"heartbeat\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
+                + "\"t\":1,\"detections\":[],\"omitted\":0}";
+        assertThatThrownBy(() -> DatagramCodec.decode(wrongVersion.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("version");
+    }
+
+    @Test
+    void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
+        DetectionDatagrams planner = new DetectionDatagrams(1000);
+        org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(
+                new org.apache.camel.impl.DefaultCamelContext());
+        List<DetectionDatagram> sent = new ArrayList<>();
+        for (int frame = 0; frame < 40; frame++) {
+            List<Detection> found = frame >= 30 ? List.of(new Detection("motion", 0.5, new int[] {0, 0, 5, 5})) : List.of();
+            exchange.setProperty(FrameHeaders.FRAME_PROPERTY,
+                    new FrameMeta("cam", "s", frame, 1000L + frame * 50L, "seg", false, found));
+            byte[] bytes = planner.forFrame(exchange);
+            if (bytes != null) {
+                sent.add(DatagramCodec.decode(bytes));
+            }
+        }
+        // frames 0-29 carry nothing: heartbeats at t=1000 and t=2000 (frames 0 and 20); frames 30-39 all send
+        assertThat(sent).extracting(DetectionDatagram::frame)
+                .containsExactly(0L, 20L, 30L, 31L, 32L, 33L, 34L, 35L, 36L, 37L, 38L, 39L);
+        assertThat(sent).extracting(DetectionDatagram::seq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
+        assertThat(sent.get(0).type()).isEqualTo(DetectionDatagram.HEARTBEAT);
+        assertThat(sent.get(2).type()).isEqualTo(DetectionDatagram.DETECTIONS);
+    }
+}
