@@ -1,0 +1,80 @@
+package io.sightline;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The process a user starts: configured by environment variables only, routes from the routes/ directory of its
+ * working directory (YAML and Java DSL), and a route file added while it runs is picked up.
+ */
+class ConfigurationTest {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void environmentVariablesRouteFilesJavaDslAndReloading() throws Exception {
+        Path routes = Files.createDirectories(work.resolve("routes"));
+        Files.copy(Path.of("routes/receiver.camel.yaml"), routes.resolve("receiver.camel.yaml"));
+        Files.writeString(routes.resolve("ReceiverPing.java"), """
+                import org.apache.camel.builder.RouteBuilder;
+
+                public class ReceiverPing extends RouteBuilder {
+                    @Override
+                    public void configure() {
+                        from("platform-http:/ping").routeId("ping").setBody(constant("pong"));
+                    }
+                }
+                """);
+        int port = Harness.freeTcpPort();
+        String base = "http://127.0.0.1:" + port;
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Sightline.class.getName())
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("sightline.log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("SIGHTLINE_ROLE", "receiver");
+        env.put("SIGHTLINE_RECEIVER_HTTP_PORT", String.valueOf(port));
+        env.put("SIGHTLINE_RECEIVER_UDP_PORT", String.valueOf(Harness.freeUdpPort()));
+        env.put("SIGHTLINE_RECEIVER_BIND", "127.0.0.1");
+        env.put("SIGHTLINE_DATA_DIR", work.resolve("data").toString());
+        env.put("SIGHTLINE_ROUTES_RELOAD", "true");
+        Process process = builder.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Harness.get(base + "/ping").body().equals("pong"));
+            HttpResponse<String> devices = Harness.get(base + "/api/v1/devices");
+            assertThat(devices.statusCode()).isEqualTo(200);
+            assertThat(devices.body()).isEqualTo("[]");
+
+            Files.writeString(routes.resolve("receiver-hello.camel.yaml"), """
+                    - route:
+                        id: hello
+                        from:
+                          uri: platform-http:/hello
+                          steps:
+                            - setBody:
+                                constant: hello from a reloaded route
+                    """);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Harness.get(base + "/hello").body().equals("hello from a reloaded route"));
+        } finally {
+            process.destroy();
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        assertThat(Files.readString(work.resolve("sightline.log"))).contains("Sightline started as receiver");
+    }
+}
