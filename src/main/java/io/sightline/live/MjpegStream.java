@@ -14,6 +14,13 @@ public class MjpegStream extends InputStream {
 
     public static final String BOUNDARY = "sightline-frame";
     private static final long KEEPALIVE_MILLIS = 5000;
+    /**
+     * The HTTP server reads a streamed body in chunks of this size and sends a chunk only when it is full, so
+     * every part is padded (in a header) to a multiple of it: otherwise a frame's tail would wait for the next
+     * frame.
+     */
+    static final int CHUNK = 4096;
+    private static final int MIN_PADDING_LINE = "X-Padding: \r\n".length();
 
     private final LiveHub.DeviceLive device;
     private final Consumer<MjpegStream> onClose;
@@ -69,8 +76,14 @@ public class MjpegStream extends InputStream {
             sentVersion = device.version;
             jpeg = device.jpeg;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + 128);
-        String head = "--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length + "\r\n\r\n";
+        String head = "--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length + "\r\n";
+        int unpadded = head.length() + 2 + jpeg.length + 2;
+        int padding = (CHUNK - unpadded % CHUNK) % CHUNK;
+        if (padding < MIN_PADDING_LINE) {
+            padding += CHUNK;
+        }
+        head += "X-Padding: " + ".".repeat(padding - MIN_PADDING_LINE) + "\r\n\r\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream(unpadded + padding);
         out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(jpeg);
         out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
