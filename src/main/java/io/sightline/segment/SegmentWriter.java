@@ -53,7 +53,10 @@ public class SegmentWriter {
         List<FrameRef> frames = assembly.ordered();
         FrameRef first = frames.get(0);
         FrameRef last = frames.get(frames.size() - 1);
-        long interval = frames.size() > 1 ? (last.captureTime() - first.captureTime()) / (frames.size() - 1) : 50;
+        // nominal frame interval: capture span over frame numbers spanned (missing frames do not stretch it)
+        long interval = frames.size() > 1
+                ? Math.max(1, Math.round((double) (last.captureTime() - first.captureTime()) / (last.frame() - first.frame())))
+                : 50;
         long duration = last.captureTime() - first.captureTime() + interval;
         try {
             Path dir = segmentsDir.resolve(assembly.getDevice()).resolve(DAY.format(Instant.ofEpochMilli(first.captureTime())));
