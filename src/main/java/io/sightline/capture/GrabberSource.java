@@ -106,11 +106,11 @@ public class GrabberSource implements FrameSource {
     @Override
     public Mat grab() throws Exception {
         if (reader != null) {
-            if (readerFailure != null) {
-                throw readerFailure;
-            }
             synchronized (lock) {
                 if (!fresh) {
+                    if (readerFailure != null) {
+                        throw readerFailure;
+                    }
                     return null;
                 }
                 latest.copyTo(out);

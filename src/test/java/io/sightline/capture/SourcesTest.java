@@ -1,0 +1,146 @@
+package io.sightline.capture;
+
+import com.sun.net.httpserver.HttpServer;
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class SourcesTest {
+
+    @TempDir
+    Path dir;
+
+    private Path video(int frames) throws Exception {
+        Path file = dir.resolve("clip.mkv");
+        SyntheticSource scene = new SyntheticSource(320, 240);
+        scene.open();
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 320, 240, 0)) {
+            recorder.setFormat("matroska");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
+            recorder.setVideoQuality(2);
+            recorder.setFrameRate(20);
+            recorder.start();
+            for (int i = 0; i < frames; i++) {
+                recorder.record(converter.convert(scene.grab()));
+            }
+            recorder.stop();
+        }
+        scene.close();
+        return file;
+    }
+
+    @Test
+    void fileIsReadInOrderAndLoops() throws Exception {
+        GrabberSource source = new GrabberSource(video(5).toString(), true, 320, 240, 20);
+        source.open();
+        List<Long> markers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            markers.add(FrameMarker.read(source.grab()));
+        }
+        source.close();
+        assertThat(markers).containsExactly(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L, 3L, 4L, 0L, 1L);
+    }
+
+    @Test
+    void httpStreamIsReadOnItsOwnThreadAndItsEndIsReportedAsAFailure() throws Exception {
+        byte[] clip = Files.readAllBytes(video(40));
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/cam.mkv", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "video/x-matroska");
+            exchange.sendResponseHeaders(200, clip.length);
+            // paced like a camera: the clip in 40 pieces, 20 ms apart
+            int piece = clip.length / 40 + 1;
+            try {
+                for (int offset = 0; offset < clip.length; offset += piece) {
+                    exchange.getResponseBody().write(clip, offset, Math.min(piece, clip.length - offset));
+                    exchange.getResponseBody().flush();
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.start();
+        GrabberSource source = new GrabberSource("http://127.0.0.1:" + server.getAddress().getPort() + "/cam.mkv",
+                false, 320, 240, 20);
+        try {
+            source.open();
+            // the reader thread runs ahead; grab() hands out the newest frame, or null when nothing new came
+            List<Long> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                Mat frame = source.grab();
+                if (frame != null) {
+                    seen.add(FrameMarker.read(frame));
+                }
+                assertThat(seen).isNotEmpty();
+            });
+            assertThat(seen).allSatisfy(m -> assertThat(m).isBetween(0L, 39L));
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try {
+                    source.grab();
+                    return false;
+                } catch (Exception ended) {
+                    return ended.getMessage().contains("stream ended");
+                }
+            });
+        } finally {
+            source.close();
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aSourceThatCannotOpenIsRetriedWithBackoffNotOnEveryTick() {
+        AtomicInteger attempts = new AtomicInteger();
+        CaptureProcessor capture = new CaptureProcessor(() -> {
+            attempts.incrementAndGet();
+            return new GrabberSource(dir.resolve("missing.mp4").toString(), false, 320, 240, 20);
+        }, "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240);
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        for (int tick = 0; tick < 200; tick++) {
+            capture.process(exchange);
+            assertThat(exchange.getMessage().getBody()).isNull();
+        }
+        assertThat(attempts.get()).isEqualTo(1);
+        assertThat(capture.isOpen()).isFalse();
+    }
+
+    @Test
+    void aCapturedFrameCarriesItsKeyAndSegment() throws Exception {
+        CaptureProcessor capture = new CaptureProcessor(() -> new SyntheticSource(640, 480), "cam", "s",
+                new SegmentPlanner("s", 10_000, 50), 320, 240);
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        capture.process(exchange);
+        Mat frame = exchange.getMessage().getBody(Mat.class);
+        assertThat(frame.cols()).isEqualTo(320);
+        assertThat(frame.rows()).isEqualTo(240);
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        assertThat(meta.device()).isEqualTo("cam");
+        assertThat(meta.frame()).isZero();
+        assertThat(meta.segment()).isEqualTo("s-00000");
+        assertThatThrownBy(() -> new JpegEncoder(0)).isInstanceOf(IllegalArgumentException.class);
+        capture.close();
+    }
+}
