@@ -2,26 +2,30 @@ package io.sightline;
 
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveHub;
+import io.sightline.monitor.HawtioConsole;
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.JsonErrorPages;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.StartupListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 /**
  * Starts Sightline in the role given by {@code sightline.role}: loads {@code application.properties} (from the
- * working directory, else the copy in the jar), binds the beans of the role and loads the role's route files
- * from {@code routes/} ({@code sender*.camel.yaml}, {@code receiver*.camel.yaml}, and Java DSL files
- * {@code Sender*.java} / {@code Receiver*.java}).
+ * working directory, else the copy in the jar), binds the beans of the role, loads the role's route files from
+ * {@code routes/} ({@code sender*.camel.yaml}, {@code receiver*.camel.yaml}, and Java DSL files
+ * {@code Sender*.java} / {@code Receiver*.java}), and starts the management port and the Hawtio console.
  */
 public final class Sightline implements AutoCloseable {
 
@@ -31,6 +35,7 @@ public final class Sightline implements AutoCloseable {
     private Role role;
     private CaptureProcessor capture;
     private LiveHub live;
+    private HawtioConsole hawtio;
 
     private Sightline(Map<String, String> overrides) {
         main = new Main();
@@ -80,7 +85,56 @@ public final class Sightline implements AutoCloseable {
         CamelContext context = m.getCamelContext();
         Settings s = new Settings(context);
         role = Role.parse(s.text("sightline.role", "all"));
-        String name = role.name().toLowerCase(Locale.ROOT);
+        String name = "sightline-" + role.name().toLowerCase(Locale.ROOT)
+                + (role.sends() ? "-" + Wiring.deviceId(s) : "");
+        m.configure().withName(name);
+        StringBuilder banner = new StringBuilder("Sightline started: ").append(name);
+        loadRoutes(m, s, banner);
+
+        SightlineMetrics metrics = Wiring.bindCommon(s, context.getRegistry());
+        if (role.sends()) {
+            double fps = s.decimal("sightline.capture.fps", 20);
+            context.getPropertiesComponent().addInitialProperty("sightline.capture.period-ms",
+                    String.valueOf(Math.max(1, Math.round(1000 / fps))));
+            capture = Wiring.bindSender(s, context.getRegistry(), metrics);
+            banner.append("\n    Sending:     ").append(s.text("sightline.source", "synthetic")).append(" to ")
+                    .append(s.text("sightline.receiver.host", "127.0.0.1"));
+        }
+        int httpPort = s.integer("sightline.receiver.http-port", 8080);
+        if (role.receives()) {
+            live = Wiring.bindReceiver(s, context.getRegistry(), metrics);
+            var server = m.configure().httpServer();
+            server.setEnabled(true);
+            server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));
+            server.setPort(httpPort);
+            server.setMaxBodySize(2 * s.number("sightline.frame.max-bytes", 8L << 20));
+            banner.append("\n    Live view:   http://localhost:").append(httpPort).append("/");
+        }
+        monitoring(m, s, banner);
+
+        String text = banner.toString();
+        try {
+            context.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+                    // the routes start next; the banner waits until they run
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
+                    if (role.receives()) {
+                        JsonErrorPages.install(ctx, httpPort);
+                    }
+                    LOG.info(text);
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the startup listener", e);
+        }
+    }
+
+    /** Route files of the role, from the routes directory (reloaded on change if asked) or from the jar. */
+    private void loadRoutes(BaseMainSupport m, Settings s, StringBuilder banner) {
         String routes = s.text("sightline.routes.dir", "routes");
         boolean onDisk = Files.isDirectory(Path.of(routes));
         String scheme = onDisk ? "file:" + routes + "/" : "classpath:routes/";
@@ -90,64 +144,63 @@ public final class Sightline implements AutoCloseable {
             if (role == r || role == Role.ALL) {
                 String lower = r.name().toLowerCase(Locale.ROOT);
                 String upper = Character.toUpperCase(lower.charAt(0)) + lower.substring(1);
+                String files = lower + "*.camel.yaml," + upper + "*.java";
                 include.append(include.isEmpty() ? "" : ",").append(scheme).append(lower).append("*.camel.yaml,")
                         .append(scheme).append(upper).append("*.java");
-                reload.append(reload.isEmpty() ? "" : ",").append(lower).append("*.camel.yaml,").append(upper).append("*.java");
+                reload.append(reload.isEmpty() ? "" : ",").append(files);
             }
         }
-        m.configure().withName("sightline-" + name)
-                .withRoutesIncludePattern(include.toString());
-        boolean reloading = s.flag("sightline.routes.reload", role == Role.ALL) && onDisk;
-        if (reloading) {
+        m.configure().withRoutesIncludePattern(include.toString());
+        if (s.flag("sightline.routes.reload", role == Role.ALL) && onDisk) {
             m.configure().withRoutesReloadEnabled(true)
                     .withRoutesReloadDirectory(routes)
                     .withRoutesReloadPattern(reload.toString())
                     .withRoutesReloadRemoveAllRoutes(false);
+            banner.append("\n    Routes:      ").append(Path.of(routes).toAbsolutePath()).append(" (reloaded on change)");
         }
+    }
 
-        Wiring.bindCommon(s, context.getRegistry());
-        StringBuilder text = new StringBuilder("Sightline started as ").append(name);
-        if (role.sends()) {
-            double fps = s.decimal("sightline.capture.fps", 20);
-            context.getPropertiesComponent().addInitialProperty("sightline.capture.period-ms",
-                    String.valueOf(Math.max(1, Math.round(1000 / fps))));
-            capture = Wiring.bindSender(s, context.getRegistry());
-            text.append("; sending ").append(s.text("sightline.source", "synthetic")).append(" to ")
-                    .append(s.text("sightline.receiver.host", "127.0.0.1"));
-        }
-        if (role.receives()) {
-            live = Wiring.bindReceiver(s, context.getRegistry());
-            int port = s.integer("sightline.receiver.http-port", 8080);
-            var server = m.configure().httpServer();
-            server.setEnabled(true);
-            server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));
-            server.setPort(port);
-            server.setMaxBodySize(2 * s.number("sightline.frame.max-bytes", 8L << 20));
-            text.append("\n\n    Live view:  http://localhost:").append(port).append("/\n");
-        }
-        if (reloading) {
-            text.append("\nRoute files in ").append(routes).append("/ are reloaded when they change.");
-        }
-        String banner = text.toString();
-        int httpPort = s.integer("sightline.receiver.http-port", 8080);
-        try {
-            context.addStartupListener(new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
-                // routes start next: nothing to do before they are up
+    /** Management port (health, Prometheus metrics) and the Hawtio console. */
+    private void monitoring(BaseMainSupport m, Settings s, StringBuilder banner) {
+        int port = s.integer("sightline.management.port", 8081);
+        var management = m.configure().httpManagementServer();
+        management.setEnabled(true);
+        management.setHost(s.text("sightline.management.bind", "0.0.0.0"));
+        management.setPort(port);
+        management.setHealthCheckEnabled(true);
+        management.setMetricsEnabled(true);
+        m.configure().metrics().setEnabled(true);
+        m.configure().metrics().setBinders("jvm-memory,processor,uptime,file-descriptor");
+        banner.append("\n    Health:      http://localhost:").append(port).append("/observe/health")
+                .append("\n    Metrics:     http://localhost:").append(port).append("/observe/metrics");
+
+        if (s.flag("sightline.hawtio.enabled", true)) {
+            hawtio = new HawtioConsole(s.text("sightline.hawtio.bind", "127.0.0.1"),
+                    s.integer("sightline.hawtio.port", 8082), hawtioWar(s),
+                    s.text("sightline.hawtio.username", "admin"), s.optional("sightline.hawtio.password").orElse(null));
+            try {
+                m.getCamelContext().addService(hawtio, true, true);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot add the Hawtio console", e);
             }
+            banner.append("\n    Hawtio:      ").append(hawtio.url());
+        }
+    }
 
-            @Override
-            public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
-                if (role.receives()) {
-                    JsonErrorPages.install(ctx, httpPort);
+    /** {@code sightline.hawtio.war}, else the war Maven put in {@code lib/} beside the jar (or target/classes). */
+    private static Path hawtioWar(Settings s) {
+        return s.optional("sightline.hawtio.war").map(Path::of).orElseGet(() -> {
+            try {
+                Path code = Path.of(Sightline.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Path lib = code.getParent().resolve("lib");
+                try (Stream<Path> files = Files.list(lib)) {
+                    return files.filter(f -> f.getFileName().toString().matches("hawtio-default-.*\\.war"))
+                            .findFirst().orElse(lib.resolve("hawtio-default.war"));
                 }
-                LOG.info(banner);
+            } catch (IOException | java.net.URISyntaxException e) {
+                return Path.of("lib", "hawtio-default.war");
             }
         });
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot register the startup listener", e);
-        }
     }
 
     public CamelContext context() {

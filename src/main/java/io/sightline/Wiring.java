@@ -8,9 +8,14 @@ import io.sightline.capture.SegmentPlanner;
 import io.sightline.capture.SyntheticSource;
 import io.sightline.detect.Detector;
 import io.sightline.detect.MotionDetector;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sightline.live.LiveHub;
 import io.sightline.match.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
+import io.sightline.monitor.DeliveryMetrics;
+import io.sightline.monitor.HealthChecks;
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.segment.FrameStore;
 import io.sightline.segment.H264Muxer;
 import io.sightline.segment.MjpegCopyMuxer;
@@ -22,6 +27,8 @@ import io.sightline.wire.ErrorResponse;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.Ids;
 import io.sightline.wire.JpegCheck;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.health.HealthCheck;
 import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
 import org.apache.camel.spi.Registry;
 
@@ -32,6 +39,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** Creates the beans the routes call by name, from the {@code sightline.*} settings of the role. */
@@ -40,11 +48,17 @@ final class Wiring {
     private Wiring() {
     }
 
-    static void bindCommon(Settings s, Registry registry) {
+    /** The meter registry Camel exposes on /observe/metrics (Camel reuses the one bound under its name). */
+    static SightlineMetrics bindCommon(Settings s, Registry registry) {
         registry.bind("frameHeaders", new FrameHeaders());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        SightlineMetrics metrics = new SightlineMetrics(meters);
+        registry.bind("metrics", metrics);
+        return metrics;
     }
 
-    static CaptureProcessor bindSender(Settings s, Registry registry) {
+    static CaptureProcessor bindSender(Settings s, Registry registry, SightlineMetrics metrics) {
         String device = deviceId(s);
         String stream = newStreamId();
         double fps = s.decimal("sightline.capture.fps", 20);
@@ -57,27 +71,40 @@ final class Wiring {
                 ? () -> new SyntheticSource(width, height)
                 : () -> new GrabberSource(source, loop, width, height, fps);
         SegmentPlanner planner = new SegmentPlanner(stream, s.integer("sightline.segment.seconds", 10) * 1000L, interval);
-        CaptureProcessor capture = new CaptureProcessor(sources, device, stream, planner, width, height);
+        CaptureProcessor capture = new CaptureProcessor(sources, device, stream, planner, width, height, metrics);
         registry.bind("captureProcessor", capture);
-        registry.bind("detector", detector(s));
-        registry.bind("jpegEncoder", new JpegEncoder(s.integer("sightline.jpeg.quality", 80)));
-        registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000)));
+        registry.bind("detector", new Detector.Timed(detector(s), metrics.timer("detector.time", "device", device)));
+        registry.bind("jpegEncoder", new JpegEncoder(s.integer("sightline.jpeg.quality", 80),
+                metrics.counter("frames.encoded", "device", device)));
+        registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
+                metrics.counter("datagrams.sent", "device", device),
+                metrics.counter("bytes.sent", "device", device, "path", "udp")));
+        DeliveryMetrics delivery = new DeliveryMetrics(metrics, device);
+        registry.bind("deliveryMetrics", delivery);
+        long receiverTimeout = s.number("sightline.health.receiver-timeout-ms", 30_000);
+        for (HealthCheck check : List.of(HealthChecks.source(capture), HealthChecks.receiverReachable(delivery, receiverTimeout))) {
+            registry.bind("health-" + check.getId(), check);
+            HealthChecks.expose(check, metrics);
+        }
         return capture;
     }
 
-    static LiveHub bindReceiver(Settings s, Registry registry) {
+    static LiveHub bindReceiver(Settings s, Registry registry, SightlineMetrics metrics) {
         Path data = Path.of(s.text("sightline.data-dir", "data"));
-        DetectionMatcher matcher = new DetectionMatcher();
+        DetectionMatcher matcher = new DetectionMatcher(metrics);
         LiveHub live = new LiveHub(matcher, s.integer("sightline.live.max-viewers", 16));
         registry.bind("detectionMatcher", matcher);
-        registry.bind("datagramRejects", new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000)));
+        registry.bind("datagramRejects", new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000), metrics));
         registry.bind("jpegCheck", new JpegCheck(s.number("sightline.frame.max-bytes", 8L << 20)));
-        registry.bind("frameStore", new FrameStore(data, s.flag("sightline.storage.fsync", true)));
+        registry.bind("frameStore", new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics));
         registry.bind("liveHub", live);
-        registry.bind("errorResponse", new ErrorResponse());
+        registry.bind("errorResponse", new ErrorResponse(metrics));
         registry.bind("segmentAggregation", new SegmentAggregation());
         registry.bind("segmentRepository", new MemoryAggregationRepository());
-        registry.bind("segmentWriter", new SegmentWriter(data, muxer(s), matcher));
+        registry.bind("segmentWriter", new SegmentWriter(data, muxer(s), matcher, metrics));
+        HealthCheck dataDir = HealthChecks.dataDir(data, s.number("sightline.health.min-free-bytes", 256L << 20));
+        registry.bind("health-" + dataDir.getId(), dataDir);
+        HealthChecks.expose(dataDir, metrics);
         return live;
     }
 

@@ -50,6 +50,8 @@ class ConfigurationTest {
         env.put("SIGHTLINE_RECEIVER_BIND", "127.0.0.1");
         env.put("SIGHTLINE_DATA_DIR", work.resolve("data").toString());
         env.put("SIGHTLINE_ROUTES_RELOAD", "true");
+        env.put("SIGHTLINE_MANAGEMENT_PORT", String.valueOf(Harness.freeTcpPort()));
+        env.put("SIGHTLINE_HAWTIO_ENABLED", "false");
         Process process = builder.start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()

@@ -44,16 +44,24 @@ final class Harness {
         p.put("sightline.receiver.udp-port", String.valueOf(freeUdpPort()));
         p.put("sightline.data-dir", data.toString());
         p.put("sightline.routes.reload", "false");
+        p.put("sightline.management.bind", "127.0.0.1");
+        p.put("sightline.management.port", String.valueOf(freeTcpPort()));
+        p.put("sightline.hawtio.enabled", "false");
         return p;
     }
 
-    /** Settings for a sender posting to the receiver configured by {@code receiver}. */
-    static Map<String, String> sender(Map<String, String> receiver, String device, String source) {
+    /** Settings for a sender posting to the receiver configured by {@code receiver} (own management port). */
+    static Map<String, String> sender(Map<String, String> receiver, String device, String source) throws IOException {
         Map<String, String> p = new HashMap<>(receiver);
         p.put("sightline.role", "sender");
         p.put("sightline.device-id", device);
         p.put("sightline.source", source);
+        p.put("sightline.management.port", String.valueOf(freeTcpPort()));
         return p;
+    }
+
+    static String management(Map<String, String> settings) {
+        return "http://127.0.0.1:" + settings.get("sightline.management.port");
     }
 
     static String base(Map<String, String> settings) {

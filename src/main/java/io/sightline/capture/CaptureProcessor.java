@@ -1,5 +1,7 @@
 package io.sightline.capture;
 
+import io.micrometer.core.instrument.Counter;
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import org.apache.camel.Exchange;
@@ -9,6 +11,7 @@ import org.bytedeco.opencv.opencv_core.Size;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -25,6 +28,7 @@ public class CaptureProcessor implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProcessor.class);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
+    private static final long FPS_WINDOW_MILLIS = 2000;
 
     private final Supplier<FrameSource> sources;
     private final String deviceId;
@@ -33,6 +37,8 @@ public class CaptureProcessor implements Processor {
     private final int width;
     private final int height;
     private final Mat resized = new Mat();
+    private final Counter captured;
+    private final ArrayDeque<Long> recent = new ArrayDeque<>();
 
     private FrameSource source;
     private long nextOpenAt;
@@ -42,13 +48,15 @@ public class CaptureProcessor implements Processor {
     private volatile boolean open;
 
     public CaptureProcessor(Supplier<FrameSource> sources, String deviceId, String streamId, SegmentPlanner planner,
-                            int width, int height) {
+                            int width, int height, SightlineMetrics metrics) {
         this.sources = sources;
         this.deviceId = deviceId;
         this.streamId = streamId;
         this.planner = planner;
         this.width = width;
         this.height = height;
+        this.captured = metrics.counter("frames.captured", "device", deviceId);
+        metrics.gauge("capture.fps", this, CaptureProcessor::fps, "device", deviceId);
     }
 
     @Override
@@ -72,6 +80,13 @@ public class CaptureProcessor implements Processor {
             return;
         }
         long captureTime = System.currentTimeMillis();
+        captured.increment();
+        synchronized (recent) {
+            recent.addLast(captureTime);
+            while (captureTime - recent.peekFirst() > FPS_WINDOW_MILLIS) {
+                recent.pollFirst();
+            }
+        }
         SegmentPlanner.Placement placement = planner.place(captureTime);
         FrameMeta meta = new FrameMeta(deviceId, streamId, frameNumber++, captureTime, placement.segment(),
                 placement.last(), List.of());
@@ -124,8 +139,12 @@ public class CaptureProcessor implements Processor {
         return open;
     }
 
-    public long framesCaptured() {
-        return frameNumber;
+    /** Frames captured per second over the last two seconds. */
+    public double fps() {
+        long now = System.currentTimeMillis();
+        synchronized (recent) {
+            return recent.stream().filter(t -> now - t <= FPS_WINDOW_MILLIS).count() * 1000.0 / FPS_WINDOW_MILLIS;
+        }
     }
 
     public void close() {

@@ -1,5 +1,6 @@
 package io.sightline.capture;
 
+import io.micrometer.core.instrument.Counter;
 import org.apache.camel.Exchange;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -8,16 +9,25 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
-/** Turns the frame in the body into JPEG bytes. The only encoding the sender does: frames, never video. */
+/**
+ * Turns the frame in the body into JPEG bytes. The only encoding the sender does: frames, never video.
+ * {@code encoded} counts the frames (null: not counted, for tools and tests).
+ */
 public class JpegEncoder {
 
     private final IntPointer params;
+    private final Counter encoded;
 
     public JpegEncoder(int quality) {
+        this(quality, null);
+    }
+
+    public JpegEncoder(int quality, Counter encoded) {
         if (quality < 1 || quality > 100) {
             throw new IllegalArgumentException("JPEG quality must be 1-100, was " + quality);
         }
         this.params = new IntPointer(IMWRITE_JPEG_QUALITY, quality);
+        this.encoded = encoded;
     }
 
     public byte[] encode(Exchange exchange) {
@@ -31,6 +41,9 @@ public class JpegEncoder {
             }
             byte[] jpeg = new byte[(int) buffer.limit()];
             buffer.get(jpeg);
+            if (encoded != null) {
+                encoded.increment();
+            }
             return jpeg;
         }
     }

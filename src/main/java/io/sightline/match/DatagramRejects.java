@@ -1,5 +1,6 @@
 package io.sightline.match;
 
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.InvalidInputException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -23,8 +24,11 @@ public class DatagramRejects {
     private final AtomicLong lastLog = new AtomicLong(Long.MIN_VALUE / 2);
     private final AtomicLong sinceLog = new AtomicLong();
 
-    public DatagramRejects(long logIntervalMillis) {
+    private final SightlineMetrics metrics;
+
+    public DatagramRejects(long logIntervalMillis, SightlineMetrics metrics) {
         this.logIntervalMillis = logIntervalMillis;
+        this.metrics = metrics;
     }
 
     /** Error handler step of {@code detections-in}. */
@@ -32,6 +36,7 @@ public class DatagramRejects {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "error";
         byReason.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        metrics.counter("datagrams.rejected", "reason", reason).increment();
         long suppressed = sinceLog.incrementAndGet();
         long now = System.currentTimeMillis();
         long last = lastLog.get();

@@ -2,8 +2,12 @@ package io.sightline.match;
 
 import io.sightline.wire.DetectionDatagram;
 
+import io.sightline.monitor.SightlineMetrics;
+
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +37,6 @@ public class DetectionMatcher {
         final BitSet seen = new BitSet(WINDOW);
         long highestFrame = -1;
         long nextSeq = -1;
-        long received;
         long lost;
 
         StreamState(String device) {
@@ -41,17 +44,27 @@ public class DetectionMatcher {
         }
     }
 
+    private final SightlineMetrics metrics;
+    private final Map<String, long[]> deviceTotals = new HashMap<>();
+
+    public DetectionMatcher(SightlineMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     /** Route step of {@code detections-in}. */
     public synchronized void onDatagram(DetectionDatagram datagram) {
         StreamState s = streams.computeIfAbsent(datagram.device() + "/" + datagram.stream(),
                 k -> new StreamState(datagram.device()));
-        s.received++;
+        long[] totals = deviceTotals.computeIfAbsent(datagram.device(), this::exposeDevice);
+        long lostBefore = s.lost;
         if (s.nextSeq >= 0 && datagram.seq() > s.nextSeq) {
             s.lost += datagram.seq() - s.nextSeq;
         } else if (s.nextSeq >= 0 && datagram.seq() < s.nextSeq && s.lost > 0) {
             s.lost--; // arrived late, not lost
         }
         s.nextSeq = Math.max(s.nextSeq, datagram.seq() + 1);
+        totals[0]++;
+        totals[1] += s.lost - lostBefore;
         if (DetectionDatagram.DETECTIONS.equals(datagram.type())) {
             long frame = datagram.frame();
             if (frame > s.highestFrame) {
@@ -73,15 +86,22 @@ public class DetectionMatcher {
                 && s.seen.get((int) (frame % WINDOW));
     }
 
+    /** Totals per device since start (streams evicted from the window still count). */
     public synchronized List<DeviceCounts> counts() {
-        Map<String, long[]> byDevice = new LinkedHashMap<>();
-        streams.values().forEach(s -> {
-            long[] c = byDevice.computeIfAbsent(s.device, d -> new long[2]);
-            c[0] += s.received;
-            c[1] += s.lost;
-        });
         List<DeviceCounts> counts = new ArrayList<>();
-        byDevice.forEach((d, c) -> counts.add(new DeviceCounts(d, c[0], c[1])));
+        deviceTotals.forEach((d, c) -> counts.add(new DeviceCounts(d, c[0], c[1])));
+        counts.sort(Comparator.comparing(DeviceCounts::device));
         return counts;
+    }
+
+    private long[] exposeDevice(String device) {
+        long[] totals = new long[2];
+        metrics.functionCounter("datagrams.received", () -> total(totals, 0), "device", device);
+        metrics.functionCounter("datagrams.lost", () -> total(totals, 1), "device", device);
+        return totals;
+    }
+
+    private synchronized long total(long[] totals, int index) {
+        return totals[index];
     }
 }

@@ -1,5 +1,6 @@
 package io.sightline.segment;
 
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
@@ -39,9 +40,12 @@ public class FrameStore {
     private final boolean fsync;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
-    public FrameStore(Path dataDir, boolean fsync) {
+    private final SightlineMetrics metrics;
+
+    public FrameStore(Path dataDir, boolean fsync, SightlineMetrics metrics) {
         this.incoming = dataDir.resolve("incoming");
         this.fsync = fsync;
+        this.metrics = metrics;
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -67,6 +71,9 @@ public class FrameStore {
         lock.lock();
         try {
             Files.createDirectories(dir);
+            if (Files.exists(file)) {
+                metrics.counter("frames.duplicate", "device", meta.device()).increment();
+            }
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
             write(tmp, jpeg, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -77,6 +84,8 @@ public class FrameStore {
         } finally {
             lock.unlock();
         }
+        metrics.counter("frames.received", "device", meta.device()).increment();
+        metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
         exchange.setProperty(FRAME_REF_PROPERTY, ref);
         exchange.setProperty(SEGMENT_KEY_PROPERTY, meta.segmentKey());
     }

@@ -1,6 +1,7 @@
 package io.sightline.segment;
 
 import io.sightline.match.DetectionMatcher;
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.Detection;
 import io.sightline.wire.Json;
 import org.apache.camel.Body;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a completed {@link SegmentAssembly} into {@code segments/<device>/<yyyy-MM-dd>/<segment>.mkv} and its
@@ -41,10 +43,13 @@ public class SegmentWriter {
     private final VideoMuxer muxer;
     private final DetectionMatcher matcher;
 
-    public SegmentWriter(Path dataDir, VideoMuxer muxer, DetectionMatcher matcher) {
+    private final SightlineMetrics metrics;
+
+    public SegmentWriter(Path dataDir, VideoMuxer muxer, DetectionMatcher matcher, SightlineMetrics metrics) {
         this.segmentsDir = dataDir.resolve("segments");
         this.muxer = muxer;
         this.matcher = matcher;
+        this.metrics = metrics;
     }
 
     public Written write(@Body SegmentAssembly assembly,
@@ -74,7 +79,11 @@ public class SegmentWriter {
             Files.move(sidecarTmp, sidecar, StandardCopyOption.ATOMIC_MOVE);
 
             removeIncoming(frames);
-            long writeMillis = (System.nanoTime() - started) / 1_000_000;
+            long writeNanos = System.nanoTime() - started;
+            long writeMillis = writeNanos / 1_000_000;
+            metrics.counter("segments.written", "device", assembly.getDevice()).increment();
+            metrics.timer("segment.write.duration", "device", assembly.getDevice())
+                    .record(writeNanos, TimeUnit.NANOSECONDS);
             LOG.info("Segment {} of {}: {} frames, {} ms, completed by {}, written in {} ms",
                     name, assembly.getDevice(), frames.size(), duration, completedBy, writeMillis);
             return new Written(assembly.getDevice(), name, video, sidecar, frames.size(), duration, writeMillis);

@@ -1,5 +1,6 @@
 package io.sightline.wire;
 
+import io.micrometer.core.instrument.Counter;
 import org.apache.camel.Exchange;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +15,13 @@ public class DetectionDatagrams {
     private final AtomicLong seq = new AtomicLong();
     private volatile long lastSent = Long.MIN_VALUE / 2;
 
-    public DetectionDatagrams(long heartbeatMillis) {
+    private final Counter sent;
+    private final Counter bytesSent;
+
+    public DetectionDatagrams(long heartbeatMillis, Counter sent, Counter bytesSent) {
         this.heartbeatMillis = heartbeatMillis;
+        this.sent = sent;
+        this.bytesSent = bytesSent;
     }
 
     /** @return the encoded datagram, or {@code null} when this frame sends none */
@@ -27,7 +33,10 @@ public class DetectionDatagrams {
         }
         lastSent = meta.captureTime();
         String type = hasDetections ? DetectionDatagram.DETECTIONS : DetectionDatagram.HEARTBEAT;
-        return DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, meta.device(), meta.stream(),
-                seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0));
+        byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, meta.device(),
+                meta.stream(), seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0));
+        sent.increment();
+        bytesSent.increment(datagram.length);
+        return datagram;
     }
 }

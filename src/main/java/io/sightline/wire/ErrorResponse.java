@@ -1,5 +1,6 @@
 package io.sightline.wire;
 
+import io.sightline.monitor.SightlineMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,20 @@ import java.util.Map;
 public class ErrorResponse {
 
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponse.class);
+
+    private final SightlineMetrics metrics;
+
+    public ErrorResponse(SightlineMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Error step of {@code frames-in}: the frame is counted as rejected, by reason, then answered. */
+    public String rejectFrame(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "internal";
+        metrics.counter("frames.rejected", "reason", reason).increment();
+        return toJson(exchange);
+    }
 
     public String toJson(Exchange exchange) {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);

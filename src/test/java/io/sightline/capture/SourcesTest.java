@@ -1,6 +1,8 @@
 package io.sightline.capture;
 
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import org.apache.camel.Exchange;
@@ -26,6 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class SourcesTest {
+
+    static final SightlineMetrics METRICS = new SightlineMetrics(new SimpleMeterRegistry());
 
     @TempDir
     Path dir;
@@ -117,7 +121,7 @@ class SourcesTest {
         CaptureProcessor capture = new CaptureProcessor(() -> {
             attempts.incrementAndGet();
             return new GrabberSource(dir.resolve("missing.mp4").toString(), false, 320, 240, 20);
-        }, "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240);
+        }, "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         for (int tick = 0; tick < 200; tick++) {
             capture.process(exchange);
@@ -130,7 +134,7 @@ class SourcesTest {
     @Test
     void aCapturedFrameCarriesItsKeyAndSegment() throws Exception {
         CaptureProcessor capture = new CaptureProcessor(() -> new SyntheticSource(640, 480), "cam", "s",
-                new SegmentPlanner("s", 10_000, 50), 320, 240);
+                new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         capture.process(exchange);
         Mat frame = exchange.getMessage().getBody(Mat.class);

@@ -67,7 +67,8 @@ class DatagramCodecTest {
 
     @Test
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
-        DetectionDatagrams planner = new DetectionDatagrams(1000);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        DetectionDatagrams planner = new DetectionDatagrams(1000, meters.counter("sent"), meters.counter("bytes"));
         org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(
                 new org.apache.camel.impl.DefaultCamelContext());
         List<DetectionDatagram> sent = new ArrayList<>();

@@ -1,0 +1,67 @@
+package io.sightline;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pages as a person sees them, in a real headless Chromium. */
+class BrowserTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void hawtioShowsTheRoutesOfTheRunningDemo() throws Exception {
+        Map<String, String> settings = MonitoringTest.demo(dir);
+        ChromeDriver browser = Browser.open();
+        try (Sightline demo = Sightline.start(settings)) {
+            browser.get(MonitoringTest.hawtio(settings) + "camel");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+            WebElement routesNode = wait.until(d -> d.findElements(By.xpath(
+                    "//button[contains(@class,'tree-view__node-text') and normalize-space()='routes']"))
+                    .stream().findFirst().orElse(null));
+            routesNode.click();
+            // the routes table (not the tree) lists every route with its state and counters
+            wait.until(d -> {
+                String tables = d.findElements(By.tagName("table")).stream().map(WebElement::getText)
+                        .reduce("", String::concat);
+                return MonitoringTest.ROUTES.stream().allMatch(tables::contains);
+            });
+            for (String route : MonitoringTest.ROUTES) {
+                assertThat(browser.findElements(By.xpath("//table//td[normalize-space()='" + route + "']"))).as(route).isNotEmpty();
+            }
+            Browser.screenshot(browser, "hawtio-routes.png");
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void liveViewPageShowsTheDeviceVideo() throws Exception {
+        Map<String, String> settings = MonitoringTest.demo(dir);
+        settings.put("sightline.hawtio.enabled", "false");
+        ChromeDriver browser = Browser.open();
+        try (Sightline demo = Sightline.start(settings)) {
+            browser.get(Harness.base(settings) + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            WebElement image = wait.until(d -> d.findElements(By.cssSelector("figure[data-device='watched-cam'] img"))
+                    .stream().findFirst().orElse(null));
+            // the MJPEG stream decoded in the browser: the image has the frames' size
+            wait.until(d -> ((Number) browser.executeScript("return arguments[0].naturalWidth", image)).intValue() == 320);
+            wait.until(d -> d.findElement(By.cssSelector("figure[data-device='watched-cam'] figcaption")).getText().contains("fps"));
+            assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("1 device(s)");
+            Browser.screenshot(browser, "live-view.png");
+        } finally {
+            browser.quit();
+        }
+    }
+}

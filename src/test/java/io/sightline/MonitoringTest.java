@@ -1,0 +1,192 @@
+package io.sightline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** What an operator sees: routes and counters through Jolokia (as Hawtio reads them), metrics, health. */
+class MonitoringTest {
+
+    static final List<String> ROUTES = List.of("capture", "detections-out", "frames-out", "detections-in", "frames-in",
+            "segments", "live-devices", "live-latest", "live-mjpeg", "live-page");
+
+    @TempDir
+    Path dir;
+
+    static JsonNode jolokia(String hawtio, String request) throws Exception {
+        HttpResponse<String> response = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio + "jolokia/"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode body = Segments.JSON.readTree(response.body());
+        assertThat(body.get("status").asInt()).as(response.body()).isEqualTo(200);
+        return body.get("value");
+    }
+
+    static Map<String, String> demo(Path dir) throws Exception {
+        Map<String, String> settings = Harness.receiver(dir.resolve("data"));
+        settings.put("sightline.role", "all");
+        settings.put("sightline.device-id", "watched-cam");
+        settings.put("sightline.capture.width", "320");
+        settings.put("sightline.capture.height", "240");
+        settings.put("sightline.hawtio.enabled", "true");
+        settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        return settings;
+    }
+
+    static String hawtio(Map<String, String> settings) {
+        return "http://127.0.0.1:" + settings.get("sightline.hawtio.port") + "/hawtio/";
+    }
+
+    @Test
+    void jolokiaListsTheContextAndEveryRouteAndCountsExchanges() throws Exception {
+        Map<String, String> settings = demo(dir);
+        try (Sightline demo = Sightline.start(settings)) {
+            String hawtio = hawtio(settings);
+            assertThat(Harness.get(hawtio).statusCode()).isEqualTo(200);
+
+            JsonNode contexts = jolokia(hawtio, "{\"type\":\"search\",\"mbean\":\"org.apache.camel:type=context,*\"}");
+            assertThat(contexts.toString()).contains("context=sightline-all-watched-cam");
+
+            JsonNode routes = jolokia(hawtio, "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=sightline-all-watched-cam,"
+                    + "type=routes,*\",\"attribute\":[\"RouteId\",\"Description\"]}");
+            List<String> ids = new ArrayList<>();
+            routes.forEach(r -> {
+                ids.add(r.get("RouteId").asText());
+                assertThat(r.get("Description").asText()).as("description of " + r.get("RouteId")).isNotBlank();
+            });
+            assertThat(ids).containsExactlyInAnyOrderElementsOf(ROUTES);
+
+            String completed = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=sightline-all-watched-cam,"
+                    + "type=routes,name=\\\"frames-in\\\"\",\"attribute\":\"ExchangesCompleted\"}";
+            long first = jolokia(hawtio, completed).asLong();
+            await().atMost(Duration.ofSeconds(30)).until(() -> jolokia(hawtio, completed).asLong() > first + 10);
+        }
+    }
+
+    static Map<String, Double> scrape(Map<String, String> settings) throws Exception {
+        String text = Harness.get(Harness.management(settings) + "/observe/metrics").body();
+        Map<String, Double> series = new java.util.HashMap<>();
+        Matcher m = Pattern.compile("(?m)^(sightline_[a-z_]+(?:\\{[^}]*})?) ([-0-9.eE+NaInf]+)$").matcher(text);
+        while (m.find()) {
+            series.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return series;
+    }
+
+    static double value(Map<String, Double> series, String name) {
+        return series.entrySet().stream().filter(e -> e.getKey().startsWith(name + "{") || e.getKey().equals(name))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    @Test
+    void metricsCoverTheFlowAndMoveWithTraffic() throws Exception {
+        Map<String, String> settings = demo(dir);
+        settings.put("sightline.hawtio.enabled", "false");
+        settings.put("sightline.segment.seconds", "1");
+        try (Sightline demo = Sightline.start(settings)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> value(scrape(settings), "sightline_segments_written_total") >= 1);
+            // a rejected frame and a rejected datagram, so their series exist
+            Harness.post(Harness.base(settings) + "/api/v1/frames", Map.of("Content-Type", "image/jpeg"), new byte[] {1});
+            try (java.net.DatagramSocket socket = new java.net.DatagramSocket()) {
+                byte[] junk = "junk".getBytes();
+                socket.send(new java.net.DatagramPacket(junk, junk.length, java.net.InetAddress.getLoopbackAddress(),
+                        Integer.parseInt(settings.get("sightline.receiver.udp-port"))));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> value(scrape(settings), "sightline_datagrams_rejected_total") >= 1);
+            Map<String, Double> before = scrape(settings);
+            for (String name : List.of("sightline_frames_captured_total", "sightline_frames_encoded_total",
+                    "sightline_frames_sent_total", "sightline_frames_acknowledged_total", "sightline_frames_received_total",
+                    "sightline_bytes_sent_total", "sightline_bytes_received_total", "sightline_datagrams_sent_total",
+                    "sightline_datagrams_received_total", "sightline_http_send_latency_seconds_count",
+                    "sightline_detector_time_seconds_count")) {
+                await(name).atMost(Duration.ofSeconds(20))
+                        .until(() -> value(scrape(settings), name) > value(before, name));
+            }
+            Map<String, Double> after = scrape(settings);
+            assertThat(after).containsKeys(
+                    "sightline_frames_captured_total{device=\"watched-cam\"}",
+                    "sightline_frames_rejected_total{reason=\"missing-header\"}",
+                    "sightline_datagrams_rejected_total{reason=\"malformed\"}",
+                    "sightline_datagrams_lost_total{device=\"watched-cam\"}",
+                    "sightline_bytes_sent_total{device=\"watched-cam\",path=\"udp\"}",
+                    "sightline_capture_fps{device=\"watched-cam\"}",
+                    "sightline_segment_write_duration_seconds_count{device=\"watched-cam\"}",
+                    "sightline_http_send_latency_seconds_bucket{device=\"watched-cam\",le=\"0.1\"}",
+                    "sightline_health_up{check=\"data-dir\"}");
+            assertThat(value(after, "sightline_frames_duplicate_total")).isZero();
+            assertThat(value(after, "sightline_capture_fps")).isPositive();
+        }
+    }
+
+    @Test
+    void readinessFollowsTheDataDirectory() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> settings = Harness.receiver(data);
+        settings.put("sightline.hawtio.enabled", "true");
+        settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        String ready = Harness.management(settings) + "/observe/health/ready";
+        String healthMBean = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=sightline-receiver,type=health,"
+                + "name=DefaultHealthCheck\",\"attribute\":\"HealthyReadiness\"}";
+        try (Sightline receiver = Sightline.start(settings)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> Harness.get(ready).statusCode() == 200);
+            assertThat(jolokia(hawtio(settings), healthMBean).asBoolean()).isTrue();
+
+            // the data directory is replaced by a plain file: nothing can be stored
+            Path moved = dir.resolve("moved");
+            Files.move(data, moved);
+            Files.writeString(data, "not a directory");
+            await().atMost(Duration.ofSeconds(10)).until(() -> Harness.get(ready).statusCode() == 503);
+            assertThat(Harness.get(ready).body()).contains("DOWN");
+            assertThat(value(scrape(settings), "sightline_health_up{check=\"data-dir\"}")).isZero();
+            assertThat(jolokia(hawtio(settings), healthMBean).asBoolean()).isFalse();
+            assertThat(Harness.get(Harness.management(settings) + "/observe/health/live").statusCode()).isEqualTo(200);
+
+            Files.delete(data);
+            Files.move(moved, data);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Harness.get(ready).statusCode() == 200);
+            assertThat(value(scrape(settings), "sightline_health_up{check=\"data-dir\"}")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void hawtioOffLoopbackAsksForALoginAndWillNotStartWithoutOne() throws Exception {
+        Map<String, String> settings = Harness.receiver(dir.resolve("data"));
+        settings.put("sightline.hawtio.enabled", "true");
+        settings.put("sightline.hawtio.bind", "0.0.0.0");
+        settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sightline.start(settings).close())
+                .hasStackTraceContaining("SIGHTLINE_HAWTIO_PASSWORD");
+
+        settings.put("sightline.hawtio.password", "s3cret-for-the-test");
+        try (Sightline receiver = Sightline.start(settings)) {
+            String hawtio = hawtio(settings);
+            HttpResponse<String> anonymous = Harness.get(hawtio);
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+            String credentials = java.util.Base64.getEncoder().encodeToString("admin:s3cret-for-the-test".getBytes());
+            HttpResponse<String> wrong = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:guess".getBytes()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            HttpResponse<String> operator = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio + "jolokia/version"))
+                    .header("Authorization", "Basic " + credentials).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(operator.statusCode()).isEqualTo(200);
+            assertThat(operator.body()).contains("\"agent\"");
+        }
+    }
+}
