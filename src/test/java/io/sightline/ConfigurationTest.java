@@ -52,6 +52,7 @@ class ConfigurationTest {
         env.put("SIGHTLINE_ROUTES_RELOAD", "true");
         env.put("SIGHTLINE_MANAGEMENT_PORT", String.valueOf(Harness.freeTcpPort()));
         env.put("SIGHTLINE_HAWTIO_ENABLED", "false");
+        env.put("SIGHTLINE_MANAGEMENT_BIND", "127.0.0.1");
         Process process = builder.start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
@@ -77,6 +78,6 @@ class ConfigurationTest {
                 process.destroyForcibly();
             }
         }
-        assertThat(Files.readString(work.resolve("sightline.log"))).contains("Sightline started as receiver");
+        assertThat(Files.readString(work.resolve("sightline.log"))).contains("Sightline started: sightline-receiver");
     }
 }
