@@ -10,12 +10,16 @@ import io.sightline.detect.Detector;
 import io.sightline.detect.MotionDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.sightline.delivery.Delivery;
+import io.sightline.delivery.Spool;
 import io.sightline.live.LiveHub;
 import io.sightline.match.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
-import io.sightline.monitor.DeliveryMetrics;
 import io.sightline.monitor.HealthChecks;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.segment.FrameRecovery;
 import io.sightline.segment.FrameStore;
 import io.sightline.segment.H264Muxer;
 import io.sightline.segment.MjpegCopyMuxer;
@@ -30,11 +34,13 @@ import io.sightline.wire.JpegCheck;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
+import org.apache.camel.support.processor.idempotent.FileIdempotentRepository;
 import org.apache.camel.spi.Registry;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -76,11 +82,15 @@ final class Wiring {
         registry.bind("detector", new Detector.Timed(detector(s), metrics.timer("detector.time", "device", device)));
         registry.bind("jpegEncoder", new JpegEncoder(s.integer("sightline.jpeg.quality", 80),
                 metrics.counter("frames.encoded", "device", device)));
+        Spool spool = new Spool(Path.of(s.text("sightline.spool.dir", "spool")),
+                s.number("sightline.spool.max-bytes", 1L << 30), metrics, device);
+        registry.bind("spool", spool);
         registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
-                metrics.counter("datagrams.sent", "device", device),
+                spool::frames, metrics.counter("datagrams.sent", "device", device),
                 metrics.counter("bytes.sent", "device", device, "path", "udp")));
-        DeliveryMetrics delivery = new DeliveryMetrics(metrics, device);
-        registry.bind("deliveryMetrics", delivery);
+        Delivery delivery = new Delivery(metrics, device);
+        registry.bind("delivery", delivery);
+        registry.bind("receiverBreaker", receiverBreaker(s));
         long receiverTimeout = s.number("sightline.health.receiver-timeout-ms", 30_000);
         for (HealthCheck check : List.of(HealthChecks.source(capture), HealthChecks.receiverReachable(delivery, receiverTimeout))) {
             registry.bind("health-" + check.getId(), check);
@@ -96,7 +106,11 @@ final class Wiring {
         registry.bind("detectionMatcher", matcher);
         registry.bind("datagramRejects", new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000), metrics));
         registry.bind("jpegCheck", new JpegCheck(s.number("sightline.frame.max-bytes", 8L << 20)));
-        registry.bind("frameStore", new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics));
+        FrameStore store = new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics);
+        registry.bind("frameStore", store);
+        registry.bind("frameRecovery", new FrameRecovery(store, data));
+        registry.bind("frameKeys", FileIdempotentRepository.fileIdempotentRepository(data.resolve("frame-keys.dat").toFile(),
+                s.integer("sightline.receiver.idempotency-keys", 200_000), 64L << 20));
         registry.bind("liveHub", live);
         registry.bind("errorResponse", new ErrorResponse(metrics));
         registry.bind("segmentAggregation", new SegmentAggregation());
@@ -106,6 +120,21 @@ final class Wiring {
         registry.bind("health-" + dataDir.getId(), dataDir);
         HealthChecks.expose(dataDir, metrics);
         return live;
+    }
+
+    /**
+     * One breaker for the live and replay paths: when the receiver keeps failing, frames go straight to the
+     * spool for a while instead of each waiting for a timeout.
+     */
+    private static CircuitBreaker receiverBreaker(Settings s) {
+        return CircuitBreaker.of("receiver", CircuitBreakerConfig.custom()
+                .slidingWindowSize(s.integer("sightline.sender.breaker.window", 20))
+                .minimumNumberOfCalls(s.integer("sightline.sender.breaker.min-calls", 5))
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofMillis(s.number("sightline.sender.breaker.open-ms", 2000)))
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build());
     }
 
     private static Detector detector(Settings s) {

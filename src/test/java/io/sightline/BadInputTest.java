@@ -41,7 +41,7 @@ class BadInputTest {
     static void start() throws Exception {
         settings = Harness.receiver(data);
         settings.put("sightline.frame.max-bytes", String.valueOf(MAX_BYTES));
-        settings.put("sightline.segment.idle-timeout-ms", "60000");
+        settings.put("sightline.segment.idle-timeout-ms", "1500");
         receiver = Sightline.start(settings);
         frames = Harness.base(settings) + "/api/v1/frames";
     }
@@ -122,12 +122,12 @@ class BadInputTest {
             // datagrams for frames 0 and 2 (seq 0 and 2: seq 1 is lost on the way)
             for (long[] seqFrame : new long[][] {{0, 0}, {2, 2}}) {
                 byte[] d = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "udp-cam", "s",
-                        seqFrame[0], seqFrame[1], t + seqFrame[1] * 50, List.of(person), 0));
+                        seqFrame[0], seqFrame[1], t + seqFrame[1] * 50, List.of(person), 0, 0));
                 socket.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> matcher.datagramSeen("udp-cam", "s", 2));
-        assertThat(matcher.counts()).containsExactly(new DetectionMatcher.DeviceCounts("udp-cam", 2, 1));
+        assertThat(matcher.counts()).containsExactly(new DetectionMatcher.DeviceCounts("udp-cam", 2, 1, 0));
 
         byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
         for (int frame = 0; frame < 3; frame++) {

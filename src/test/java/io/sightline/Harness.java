@@ -43,6 +43,7 @@ final class Harness {
         p.put("sightline.receiver.http-port", String.valueOf(freeTcpPort()));
         p.put("sightline.receiver.udp-port", String.valueOf(freeUdpPort()));
         p.put("sightline.data-dir", data.toString());
+        p.put("sightline.spool.dir", data.resolveSibling("spool").toString());
         p.put("sightline.routes.reload", "false");
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
@@ -56,6 +57,7 @@ final class Harness {
         p.put("sightline.role", "sender");
         p.put("sightline.device-id", device);
         p.put("sightline.source", source);
+        p.put("sightline.spool.dir", receiver.get("sightline.spool.dir") + "-" + device);
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
         return p;
     }

@@ -22,8 +22,9 @@ import static org.awaitility.Awaitility.await;
 /** What an operator sees: routes and counters through Jolokia (as Hawtio reads them), metrics, health. */
 class MonitoringTest {
 
-    static final List<String> ROUTES = List.of("capture", "detections-out", "frames-out", "detections-in", "frames-in",
-            "segments", "live-devices", "live-latest", "live-mjpeg", "live-page");
+    static final List<String> ROUTES = List.of("capture", "detections-out", "frames-queue", "frames-out", "frames-replay",
+            "post-frame", "spool", "detections-in", "frames-in", "recovery", "segments", "live-devices", "live-latest",
+            "live-mjpeg", "live-page");
 
     @TempDir
     Path dir;

@@ -87,8 +87,9 @@ public class CaptureProcessor implements Processor {
                 recent.pollFirst();
             }
         }
-        SegmentPlanner.Placement placement = planner.place(captureTime);
-        FrameMeta meta = new FrameMeta(deviceId, streamId, frameNumber++, captureTime, placement.segment(),
+        long frame = frameNumber++;
+        SegmentPlanner.Placement placement = planner.place(frame, captureTime);
+        FrameMeta meta = new FrameMeta(deviceId, streamId, frame, captureTime, placement.segment(), placement.first(),
                 placement.last(), List.of());
         exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
         exchange.getMessage().setBody(toConfiguredSize(image));

@@ -37,7 +37,8 @@ public class LiveHub {
     }
 
     public record DeviceStatus(String device, String stream, long lastSeen, long lastFrame, long framesReceived,
-                               double fps, long datagramsReceived, long datagramsLost, int width, int height) {
+                               double fps, long datagramsReceived, long datagramsLost, long senderSpooled,
+                               int width, int height) {
     }
 
     /** Latest state of one device; frame swaps are published under the object's monitor. */
@@ -89,13 +90,13 @@ public class LiveHub {
     public List<DeviceStatus> devices() {
         long now = System.currentTimeMillis();
         Map<String, long[]> udp = new ConcurrentHashMap<>();
-        matcher.counts().forEach(c -> udp.put(c.device(), new long[] {c.received(), c.lost()}));
+        matcher.counts().forEach(c -> udp.put(c.device(), new long[] {c.received(), c.lost(), c.spooled()}));
         List<DeviceStatus> list = new ArrayList<>();
         for (DeviceLive d : devices.values()) {
-            long[] u = udp.getOrDefault(d.device, new long[2]);
+            long[] u = udp.getOrDefault(d.device, new long[3]);
             synchronized (d) {
                 list.add(new DeviceStatus(d.device, d.meta.stream(), d.lastSeen, d.meta.frame(), d.framesReceived,
-                        d.fps(now), u[0], u[1], d.width, d.height));
+                        d.fps(now), u[0], u[1], u[2], d.width, d.height));
             }
         }
         list.sort(Comparator.comparing(DeviceStatus::device));

@@ -29,7 +29,7 @@ public class DetectionMatcher {
         }
     };
 
-    public record DeviceCounts(String device, long received, long lost) {
+    public record DeviceCounts(String device, long received, long lost, long spooled) {
     }
 
     private static final class StreamState {
@@ -65,6 +65,7 @@ public class DetectionMatcher {
         s.nextSeq = Math.max(s.nextSeq, datagram.seq() + 1);
         totals[0]++;
         totals[1] += s.lost - lostBefore;
+        totals[2] = datagram.spooled();
         if (DetectionDatagram.DETECTIONS.equals(datagram.type())) {
             long frame = datagram.frame();
             if (frame > s.highestFrame) {
@@ -89,15 +90,16 @@ public class DetectionMatcher {
     /** Totals per device since start (streams evicted from the window still count). */
     public synchronized List<DeviceCounts> counts() {
         List<DeviceCounts> counts = new ArrayList<>();
-        deviceTotals.forEach((d, c) -> counts.add(new DeviceCounts(d, c[0], c[1])));
+        deviceTotals.forEach((d, c) -> counts.add(new DeviceCounts(d, c[0], c[1], c[2])));
         counts.sort(Comparator.comparing(DeviceCounts::device));
         return counts;
     }
 
     private long[] exposeDevice(String device) {
-        long[] totals = new long[2];
+        long[] totals = new long[3]; // received, lost, the sender's last reported spool backlog
         metrics.functionCounter("datagrams.received", () -> total(totals, 0), "device", device);
         metrics.functionCounter("datagrams.lost", () -> total(totals, 1), "device", device);
+        metrics.gauge("sender.spooled", totals, t -> total(t, 2), "device", device);
         return totals;
     }
 

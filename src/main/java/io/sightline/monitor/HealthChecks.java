@@ -1,6 +1,7 @@
 package io.sightline.monitor;
 
 import io.sightline.capture.CaptureProcessor;
+import io.sightline.delivery.Delivery;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -52,7 +53,7 @@ public final class HealthChecks {
     }
 
     /** Sender: the receiver acknowledged a frame within {@code timeoutMillis} (or the sender started since). */
-    public static HealthCheck receiverReachable(DeliveryMetrics delivery, long timeoutMillis) {
+    public static HealthCheck receiverReachable(Delivery delivery, long timeoutMillis) {
         long started = System.currentTimeMillis();
         return new Readiness("receiver-reachable", builder -> {
             long last = delivery.lastAcknowledged();

@@ -71,12 +71,12 @@ public class FrameStore {
         lock.lock();
         try {
             Files.createDirectories(dir);
-            if (Files.exists(file)) {
-                metrics.counter("frames.duplicate", "device", meta.device()).increment();
-            }
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
             write(tmp, jpeg, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (fsync) {
+                forceDirectory(dir); // the rename itself must survive a power cut, not only the bytes
+            }
             byte[] line = (Json.text(metadataLine(meta, ref)) + "\n").getBytes(StandardCharsets.UTF_8);
             write(dir.resolve(METADATA_FILE), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
@@ -88,6 +88,23 @@ public class FrameStore {
         metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
         exchange.setProperty(FRAME_REF_PROPERTY, ref);
         exchange.setProperty(SEGMENT_KEY_PROPERTY, meta.segmentKey());
+    }
+
+    /** Route step of {@code frames-in} for a frame stored before: counted, not stored again. */
+    public void duplicate(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        metrics.counter("frames.duplicate", "device", meta.device()).increment();
+    }
+
+    /** The answer to a stored (or already stored) frame. */
+    public String receipt(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        Map<String, Object> receipt = new LinkedHashMap<>();
+        receipt.put("stored", true);
+        receipt.put("duplicate", exchange.getProperty(Exchange.DUPLICATE_MESSAGE, false, Boolean.class));
+        receipt.put("device", meta.device());
+        receipt.put("frame", meta.frame());
+        return Json.text(receipt);
     }
 
     private static Map<String, Object> metadataLine(FrameMeta meta, FrameRef ref) {
@@ -107,6 +124,12 @@ public class FrameStore {
             if (fsync) {
                 channel.force(false);
             }
+        }
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

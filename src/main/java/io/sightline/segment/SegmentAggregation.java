@@ -21,7 +21,7 @@ public class SegmentAggregation implements AggregationStrategy {
         SegmentAssembly assembly = oldExchange == null
                 ? new SegmentAssembly(meta.device(), meta.stream(), meta.segment())
                 : oldExchange.getMessage().getBody(SegmentAssembly.class);
-        assembly.add(frame, meta.lastInSegment());
+        assembly.add(frame, meta.segmentFirst(), meta.lastInSegment());
         aggregate.getMessage().setBody(assembly);
         return aggregate;
     }

@@ -2,8 +2,10 @@ package io.sightline.segment;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** The frames of one segment gathered so far (the Aggregator's aggregate body). */
@@ -13,7 +15,9 @@ public class SegmentAssembly {
     private final String stream;
     private final String segment;
     private final List<FrameRef> frames = new ArrayList<>();
-    private boolean lastSeen;
+    private final Set<Long> numbers = new HashSet<>();
+    private long first = -1;
+    private long last = -1;
 
     public SegmentAssembly(String device, String stream, String segment) {
         this.device = device;
@@ -21,9 +25,17 @@ public class SegmentAssembly {
         this.segment = segment;
     }
 
-    public synchronized void add(FrameRef frame, boolean lastInSegment) {
+    /**
+     * @param segmentFirst  number of the segment's first frame, as the sender said
+     * @param lastInSegment whether this frame is the segment's last
+     */
+    public synchronized void add(FrameRef frame, long segmentFirst, boolean lastInSegment) {
         frames.add(frame);
-        lastSeen |= lastInSegment;
+        numbers.add(frame.frame());
+        first = first < 0 ? segmentFirst : Math.min(first, segmentFirst);
+        if (lastInSegment) {
+            last = frame.frame();
+        }
     }
 
     public String getDevice() {
@@ -38,9 +50,21 @@ public class SegmentAssembly {
         return segment;
     }
 
-    /** True once the frame flagged last-in-segment arrived: the completion predicate of the route. */
-    public synchronized boolean isLastSeen() {
-        return lastSeen;
+    /**
+     * The completion predicate of the {@code segments} route: the last frame arrived and so did every frame from
+     * the first to it. Frames arrive out of order when several are in flight or come back from a spool; a segment
+     * with frames that never come completes by inactivity instead.
+     */
+    public synchronized boolean isComplete() {
+        if (last < 0) {
+            return false;
+        }
+        for (long n = first; n <= last; n++) {
+            if (!numbers.contains(n)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public synchronized int getSize() {

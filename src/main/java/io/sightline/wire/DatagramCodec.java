@@ -54,7 +54,8 @@ public final class DatagramCodec {
     }
 
     private static DetectionDatagram withDetections(DetectionDatagram d, List<Detection> kept, int omitted) {
-        return new DetectionDatagram(d.v(), d.type(), d.device(), d.stream(), d.seq(), d.frame(), d.t(), kept, omitted);
+        return new DetectionDatagram(d.v(), d.type(), d.device(), d.stream(), d.seq(), d.frame(), d.t(), kept, omitted,
+                d.spooled());
     }
 
     /** Parses and validates a received datagram; anything wrong is an {@link InvalidInputException}. */
@@ -82,7 +83,7 @@ public final class DatagramCodec {
         if (!Ids.isValid(d.device()) || !Ids.isValid(d.stream())) {
             throw new InvalidInputException(400, "malformed", "invalid device or stream id");
         }
-        if (d.seq() < 0 || d.frame() < 0 || d.t() < 0 || d.omitted() < 0) {
+        if (d.seq() < 0 || d.frame() < 0 || d.t() < 0 || d.omitted() < 0 || d.spooled() < 0) {
             throw new InvalidInputException(400, "malformed", "negative counter");
         }
         d.detections().forEach(det -> Json.check(det, "malformed"));

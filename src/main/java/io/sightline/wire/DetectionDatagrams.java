@@ -4,10 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import org.apache.camel.Exchange;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
  * Decides which datagram, if any, a captured frame produces: its detections when it has some, otherwise a
- * heartbeat at most once per {@code heartbeatMillis}. Numbers the datagrams of the stream.
+ * heartbeat at most once per {@code heartbeatMillis}. Numbers the datagrams of the stream and reports the
+ * spool backlog in each.
  */
 public class DetectionDatagrams {
 
@@ -18,8 +20,11 @@ public class DetectionDatagrams {
     private final Counter sent;
     private final Counter bytesSent;
 
-    public DetectionDatagrams(long heartbeatMillis, Counter sent, Counter bytesSent) {
+    private final IntSupplier spooled;
+
+    public DetectionDatagrams(long heartbeatMillis, IntSupplier spooled, Counter sent, Counter bytesSent) {
         this.heartbeatMillis = heartbeatMillis;
+        this.spooled = spooled;
         this.sent = sent;
         this.bytesSent = bytesSent;
     }
@@ -34,7 +39,8 @@ public class DetectionDatagrams {
         lastSent = meta.captureTime();
         String type = hasDetections ? DetectionDatagram.DETECTIONS : DetectionDatagram.HEARTBEAT;
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, meta.device(),
-                meta.stream(), seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0));
+                meta.stream(), seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0,
+                spooled.getAsInt()));
         sent.increment();
         bytesSent.increment(datagram.length);
         return datagram;

@@ -16,11 +16,14 @@ public final class FrameHeaders {
     public static final String FRAME = "Sightline-Frame";
     public static final String CAPTURE_TIME = "Sightline-Capture-Time";
     public static final String SEGMENT = "Sightline-Segment";
+    public static final String SEGMENT_FIRST = "Sightline-Segment-First";
     public static final String SEGMENT_LAST = "Sightline-Segment-Last";
     public static final String DETECTIONS = "Sightline-Detections";
 
     /** Exchange property holding the {@link FrameMeta} of the frame in flight. */
     public static final String FRAME_PROPERTY = "sightlineFrame";
+    /** Exchange property with {@link FrameMeta#frameKey()}, what the receiver's idempotency is keyed on. */
+    public static final String FRAME_KEY_PROPERTY = "sightlineFrameKey";
 
     /** Bound on the detections header: Vert.x rejects request heads above 8 KiB in total. */
     public static final int MAX_DETECTIONS_HEADER = 6000;
@@ -33,6 +36,7 @@ public final class FrameHeaders {
         out.setHeader(FRAME, meta.frame());
         out.setHeader(CAPTURE_TIME, meta.captureTime());
         out.setHeader(SEGMENT, meta.segment());
+        out.setHeader(SEGMENT_FIRST, meta.segmentFirst());
         out.setHeader(SEGMENT_LAST, meta.lastInSegment());
         out.setHeader(DETECTIONS, detectionsHeader(meta.detections()));
         out.setHeader(Exchange.CONTENT_TYPE, "image/jpeg");
@@ -51,16 +55,24 @@ public final class FrameHeaders {
 
     /** Validates the metadata headers and puts the {@link FrameMeta} in the exchange property (the body stays). */
     public void read(Exchange exchange) {
-        exchange.setProperty(FRAME_PROPERTY, parse(exchange.getMessage()));
+        FrameMeta meta = parse(exchange.getMessage());
+        exchange.setProperty(FRAME_PROPERTY, meta);
+        exchange.setProperty(FRAME_KEY_PROPERTY, meta.frameKey());
     }
 
     static FrameMeta parse(Message in) {
+        long frame = number(in, FRAME);
+        long first = in.getHeader(SEGMENT_FIRST) == null ? frame : number(in, SEGMENT_FIRST);
+        if (first > frame) {
+            throw new InvalidInputException(400, "invalid-header", "header " + SEGMENT_FIRST + " is after the frame");
+        }
         return new FrameMeta(
                 Ids.require("device", text(in, DEVICE)),
                 Ids.require("stream", text(in, STREAM)),
-                number(in, FRAME),
+                frame,
                 number(in, CAPTURE_TIME),
                 Ids.require("segment", text(in, SEGMENT)),
+                first,
                 flag(in, SEGMENT_LAST),
                 detections(in));
     }

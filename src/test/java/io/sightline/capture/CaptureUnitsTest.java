@@ -50,10 +50,11 @@ class CaptureUnitsTest {
     @Test
     void segmentsAreCutByCaptureTimeAndTheLastFrameIsFlagged() {
         SegmentPlanner planner = new SegmentPlanner("s", 1000, 50);
-        assertThat(planner.place(10_000)).isEqualTo(new SegmentPlanner.Placement("s-00000", false));
-        assertThat(planner.place(10_940)).isEqualTo(new SegmentPlanner.Placement("s-00000", false));
-        assertThat(planner.place(10_950)).isEqualTo(new SegmentPlanner.Placement("s-00000", true));
-        assertThat(planner.place(11_000)).isEqualTo(new SegmentPlanner.Placement("s-00001", false));
-        assertThat(planner.place(13_500)).isEqualTo(new SegmentPlanner.Placement("s-00003", false));
+        assertThat(planner.place(0, 10_000)).isEqualTo(new SegmentPlanner.Placement("s-00000", 0, false));
+        assertThat(planner.place(1, 10_940)).isEqualTo(new SegmentPlanner.Placement("s-00000", 0, false));
+        assertThat(planner.place(2, 10_950)).isEqualTo(new SegmentPlanner.Placement("s-00000", 0, true));
+        assertThat(planner.place(3, 11_000)).isEqualTo(new SegmentPlanner.Placement("s-00001", 3, false));
+        assertThat(planner.place(4, 11_500)).isEqualTo(new SegmentPlanner.Placement("s-00001", 3, false));
+        assertThat(planner.place(5, 13_500)).isEqualTo(new SegmentPlanner.Placement("s-00003", 5, false));
     }
 }

@@ -1,5 +1,9 @@
 package io.sightline.wire;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +18,7 @@ class DatagramCodecTest {
 
     private static DetectionDatagram datagram(List<Detection> detections) {
         return new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "cam-1", "s-1", 7, 42, 1_700_000_000_000L,
-                detections, 0);
+                detections, 0, 3);
     }
 
     @Test
@@ -52,30 +56,29 @@ class DatagramCodecTest {
         assertThatThrownBy(() -> DatagramCodec.decode(new byte[0]))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("empty");
         String badId = "{\"v\":1,\"type\":\"detections\",\"device\":\"../etc\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
-                + "\"t\":1,\"detections\":[],\"omitted\":0}";
+                + "\"t\":1,\"detections\":[],\"omitted\":0,\"spooled\":0}";
         assertThatThrownBy(() -> DatagramCodec.decode(badId.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
         String badConfidence = "{\"v\":1,\"type\":\"detections\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
-                + "\"t\":1,\"detections\":[{\"label\":\"x\",\"confidence\":7,\"box\":[1,2,3,4]}],\"omitted\":0}";
+                + "\"t\":1,\"detections\":[{\"label\":\"x\",\"confidence\":7,\"box\":[1,2,3,4]}],\"omitted\":0,\"spooled\":0}";
         assertThatThrownBy(() -> DatagramCodec.decode(badConfidence.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
         String wrongVersion = "{\"v\":9,\"type\":\"heartbeat\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
-                + "\"t\":1,\"detections\":[],\"omitted\":0}";
+                + "\"t\":1,\"detections\":[],\"omitted\":0,\"spooled\":0}";
         assertThatThrownBy(() -> DatagramCodec.decode(wrongVersion.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("version");
     }
 
     @Test
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        DetectionDatagrams planner = new DetectionDatagrams(1000, meters.counter("sent"), meters.counter("bytes"));
-        org.apache.camel.Exchange exchange = new org.apache.camel.support.DefaultExchange(
-                new org.apache.camel.impl.DefaultCamelContext());
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        DetectionDatagrams planner = new DetectionDatagrams(1000, () -> 7, meters.counter("sent"), meters.counter("bytes"));
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         List<DetectionDatagram> sent = new ArrayList<>();
         for (int frame = 0; frame < 40; frame++) {
             List<Detection> found = frame >= 30 ? List.of(new Detection("motion", 0.5, new int[] {0, 0, 5, 5})) : List.of();
             exchange.setProperty(FrameHeaders.FRAME_PROPERTY,
-                    new FrameMeta("cam", "s", frame, 1000L + frame * 50L, "seg", false, found));
+                    new FrameMeta("cam", "s", frame, 1000L + frame * 50L, "seg", 0, false, found));
             byte[] bytes = planner.forFrame(exchange);
             if (bytes != null) {
                 sent.add(DatagramCodec.decode(bytes));
@@ -86,6 +89,7 @@ class DatagramCodecTest {
                 .containsExactly(0L, 20L, 30L, 31L, 32L, 33L, 34L, 35L, 36L, 37L, 38L, 39L);
         assertThat(sent).extracting(DetectionDatagram::seq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
         assertThat(sent.get(0).type()).isEqualTo(DetectionDatagram.HEARTBEAT);
+        assertThat(sent).allSatisfy(d -> assertThat(d.spooled()).isEqualTo(7));
         assertThat(sent.get(2).type()).isEqualTo(DetectionDatagram.DETECTIONS);
     }
 }

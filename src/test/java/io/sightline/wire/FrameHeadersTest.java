@@ -22,7 +22,7 @@ class FrameHeadersTest {
     @Test
     void metadataSurvivesTheHeaders() {
         FrameMeta meta = new FrameMeta("cam-1", "20261125T101010Z-ab12", 123, 1_700_000_000_123L,
-                "20261125T101010Z-ab12-00003", true, List.of(new Detection("motion", 0.75, new int[] {10, 20, 30, 40})));
+                "20261125T101010Z-ab12-00003", 100, true, List.of(new Detection("motion", 0.75, new int[] {10, 20, 30, 40})));
         Exchange sent = exchange();
         sent.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
         headers.write(sent);
@@ -50,7 +50,7 @@ class FrameHeadersTest {
         Exchange missing = exchange();
         missing.getMessage().setHeader(FrameHeaders.DEVICE, "cam");
         assertThatThrownBy(() -> headers.read(missing)).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining(FrameHeaders.STREAM).extracting("status").isEqualTo(400);
+                .extracting("status", "error").containsExactly(400, "missing-header");
 
         Exchange traversal = valid();
         traversal.getMessage().setHeader(FrameHeaders.DEVICE, "../../etc");
@@ -60,6 +60,11 @@ class FrameHeadersTest {
         Exchange negative = valid();
         negative.getMessage().setHeader(FrameHeaders.FRAME, "-1");
         assertThatThrownBy(() -> headers.read(negative)).isInstanceOf(InvalidInputException.class)
+                .extracting("error").isEqualTo("invalid-header");
+
+        Exchange firstAfterFrame = valid();
+        firstAfterFrame.getMessage().setHeader(FrameHeaders.SEGMENT_FIRST, "2");
+        assertThatThrownBy(() -> headers.read(firstAfterFrame)).isInstanceOf(InvalidInputException.class)
                 .extracting("error").isEqualTo("invalid-header");
 
         Exchange badJson = valid();

@@ -1,0 +1,79 @@
+package io.sightline.delivery;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.sightline.monitor.SightlineMetrics;
+import org.apache.camel.Exchange;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Steps of the sender's {@code frames-out} and {@code frames-replay} routes around the HTTP call: counts frames
+ * and bytes handed to HTTP; sorts the receiver's answer into acknowledged (2xx), rejected for good (4xx other
+ * than 429: retrying cannot help) or unavailable (5xx, 429: thrown, so the circuit breaker and the spool take
+ * it); measures the latency from first attempt to acknowledgement; remembers the last acknowledgement (for the
+ * {@code receiver-reachable} health check).
+ */
+public class Delivery {
+
+    /** Exchange property with the JPEG of the frame in flight (the HTTP call replaces the body). */
+    public static final String JPEG_PROPERTY = "sightlineJpeg";
+    /** Exchange property: how the receiver answered, {@code acknowledged} or {@code rejected}. */
+    public static final String OUTCOME_PROPERTY = "sightlineDelivery";
+    private static final String STARTED = "sightlineSendStarted";
+
+    private final Counter sent;
+    private final Counter bytesSent;
+    private final Counter acknowledged;
+    private final Counter rejected;
+    private final Timer latency;
+    private final AtomicLong lastAcknowledged = new AtomicLong();
+
+    /** The receiver could not take the frame now; it is worth sending again later. */
+    public static class ReceiverUnavailableException extends RuntimeException {
+        public ReceiverUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    public Delivery(SightlineMetrics metrics, String device) {
+        this.sent = metrics.counter("frames.sent", "device", device);
+        this.bytesSent = metrics.counter("bytes.sent", "device", device, "path", "http");
+        this.acknowledged = metrics.counter("frames.acknowledged", "device", device);
+        this.rejected = metrics.counter("frames.undelivered", "device", device, "reason", "rejected");
+        this.latency = metrics.timer("http.send.latency", "device", device);
+    }
+
+    public void sending(Exchange exchange) {
+        byte[] jpeg = exchange.getMessage().getBody(byte[].class);
+        exchange.setProperty(JPEG_PROPERTY, jpeg);
+        if (exchange.getProperty(STARTED) == null) {
+            exchange.setProperty(STARTED, System.nanoTime());
+        }
+        sent.increment();
+        bytesSent.increment(jpeg.length);
+    }
+
+    /** After the HTTP call (made with throwExceptionOnFailure=false). */
+    public void answered(Exchange exchange) {
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        if (status >= 200 && status < 300) {
+            Long started = exchange.getProperty(STARTED, Long.class);
+            latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            acknowledged.increment();
+            lastAcknowledged.set(System.currentTimeMillis());
+            exchange.setProperty(OUTCOME_PROPERTY, "acknowledged");
+        } else if (status >= 400 && status < 500 && status != 429) {
+            rejected.increment();
+            exchange.setProperty(OUTCOME_PROPERTY, "rejected");
+        } else {
+            throw new ReceiverUnavailableException("receiver answered " + status);
+        }
+    }
+
+    /** Epoch ms of the last 2xx, 0 before the first. */
+    public long lastAcknowledged() {
+        return lastAcknowledged.get();
+    }
+}
