@@ -1,9 +1,6 @@
 package io.sightline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sightline.capture.SyntheticSource;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +13,6 @@ import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
 
 /** role=all from a video file with a marker in every frame, back to segment files decoded frame by frame. */
 class EndToEndTest {
@@ -28,31 +24,9 @@ class EndToEndTest {
     @TempDir
     Path dir;
 
-    /** A 320x240 MPEG-4 file whose frame n shows marker n (the synthetic scene drawn frame by frame). */
-    static Path markedVideo(Path dir, int frames) throws Exception {
-        Path file = dir.resolve("marked.mkv");
-        SyntheticSource scene = new SyntheticSource(320, 240);
-        scene.open();
-        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 320, 240, 0)) {
-            recorder.setFormat("matroska");
-            recorder.setVideoCodec(AV_CODEC_ID_MPEG4);
-            recorder.setFrameRate(FPS);
-            recorder.setVideoQuality(2);
-            recorder.start();
-            for (int i = 0; i < frames; i++) {
-                recorder.record(converter.convert(scene.grab()));
-            }
-            recorder.stop();
-        } finally {
-            scene.close();
-        }
-        return file;
-    }
-
     @Test
     void segmentsHoldExactlyTheFramesSentInOrderWithTheirDetectionsAndCaptureTiming() throws Exception {
-        Path video = markedVideo(dir, FRAMES);
+        Path video = Harness.markedVideo(dir, FRAMES, 320, 240, FPS);
         Path data = dir.resolve("data");
         Map<String, String> settings = Harness.receiver(data);
         settings.put("sightline.role", "all");

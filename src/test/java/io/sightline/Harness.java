@@ -2,6 +2,9 @@ package io.sightline;
 
 import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SyntheticSource;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.OpenCVFrameConverter;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -78,6 +81,28 @@ final class Harness {
         } finally {
             source.close();
         }
+    }
+
+    /** An MPEG-4 file whose frame n shows marker n (the synthetic scene, frame by frame). */
+    static Path markedVideo(Path dir, int frames, int width, int height, int fps) throws Exception {
+        Path file = dir.resolve("marked-" + width + "x" + height + "-" + frames + ".mkv");
+        SyntheticSource scene = new SyntheticSource(width, height);
+        scene.open();
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
+            recorder.setFormat("matroska");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
+            recorder.setFrameRate(fps);
+            recorder.setVideoQuality(2);
+            recorder.start();
+            for (int i = 0; i < frames; i++) {
+                recorder.record(converter.convert(scene.grab()));
+            }
+            recorder.stop();
+        } finally {
+            scene.close();
+        }
+        return file;
     }
 
     static HttpResponse<String> post(String url, Map<String, String> headers, byte[] body) throws Exception {

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -46,6 +48,17 @@ final class Segments {
 
     static int framesWritten(Path data, String device) throws IOException {
         return sidecars(data, device).stream().mapToInt(p -> read(p).get("frameCount").asInt()).sum();
+    }
+
+    /** Every frame number in the device's segments, per stream, in segment order (a number twice = a duplicate). */
+    static Map<String, List<Long>> framesByStream(Path data, String device) throws IOException {
+        Map<String, List<Long>> byStream = new TreeMap<>();
+        for (Path sidecar : sidecars(data, device)) {
+            JsonNode meta = read(sidecar);
+            List<Long> numbers = byStream.computeIfAbsent(meta.get("stream").asText(), s -> new ArrayList<>());
+            meta.get("frames").forEach(f -> numbers.add(f.get("frame").asLong()));
+        }
+        return byStream;
     }
 
     static Path video(Path sidecar) {
