@@ -152,10 +152,10 @@ class LinkFaultsTest {
                     assertThat(backlogWhenLiveResumed).as("spool still draining when live frames resumed").isPositive();
                 }
                 captured = finish(tx, sender);
+                assertThat(MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total")).isZero();
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> segmentFrames(data, "cut-cam") >= captured);
             System.out.printf("FIGURE cuts: %d frames captured, %d in segments%n", captured, segmentFrames(data, "cut-cam"));
-            assertThat(MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total")).isZero();
             assertExactlyOnce(data, "cut-cam", captured);
         }
     }
