@@ -48,11 +48,11 @@ class LinkFaultsTest {
     }
 
     /** Frames captured by the sender so far. */
-    private static long captured(Map<String, String> sender) throws Exception {
+    static long captured(Map<String, String> sender) throws Exception {
         return (long) MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_captured_total");
     }
 
-    private static void assertExactlyOnce(Path data, String device, long framesPerStream) throws Exception {
+    static void assertExactlyOnce(Path data, String device, long framesPerStream) throws Exception {
         Map<String, List<Long>> streams = Segments.framesByStream(data, device);
         assertThat(streams).isNotEmpty();
         for (Map.Entry<String, List<Long>> stream : streams.entrySet()) {
@@ -66,7 +66,7 @@ class LinkFaultsTest {
         }
     }
 
-    private static int segmentFrames(Path data, String device) throws Exception {
+    static int segmentFrames(Path data, String device) throws Exception {
         return Segments.framesWritten(data, device);
     }
 
@@ -101,17 +101,17 @@ class LinkFaultsTest {
         assertExactlyOnce(data, "lossy-cam", frames);
     }
 
-    private static long receiverLastFrame(Map<String, String> receiver) throws Exception {
+    static long receiverLastFrame(Map<String, String> receiver) throws Exception {
         JsonNode devices = Segments.JSON.readTree(Harness.get(Harness.base(receiver) + "/api/v1/devices").body());
         return devices.isEmpty() ? -1 : devices.get(0).get("lastFrame").asLong();
     }
 
-    private static double spooled(Map<String, String> sender) throws Exception {
+    static double spooled(Map<String, String> sender) throws Exception {
         return MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_frames");
     }
 
     /** Stops capture, waits until the sender has delivered everything, returns how many frames it captured. */
-    private static long finish(Sightline tx, Map<String, String> sender) throws Exception {
+    static long finish(Sightline tx, Map<String, String> sender) throws Exception {
         tx.context().getRouteController().stopRoute("capture");
         long captured = captured(sender);
         await().atMost(Duration.ofSeconds(120)).until(() -> spooled(sender) == 0

@@ -57,9 +57,14 @@ public final class ImpairmentProxy implements AutoCloseable {
     private final AtomicLong udpDropped = new AtomicLong();
 
     public ImpairmentProxy(int tcpTargetPort, int udpTargetPort) throws IOException {
+        this(InetAddress.getLoopbackAddress(), tcpTargetPort, udpTargetPort);
+    }
+
+    /** Listens on loopback, forwards to {@code target} (loopback, or a test namespace's address). */
+    public ImpairmentProxy(InetAddress target, int tcpTargetPort, int udpTargetPort) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        this.tcpTarget = new InetSocketAddress(loopback, tcpTargetPort);
-        this.udpTarget = new InetSocketAddress(loopback, udpTargetPort);
+        this.tcpTarget = new InetSocketAddress(target, tcpTargetPort);
+        this.udpTarget = new InetSocketAddress(target, udpTargetPort);
         this.listener = new ServerSocket(0, 50, loopback);
         this.tcpPort = listener.getLocalPort();
         this.udp = new DatagramSocket(new InetSocketAddress(loopback, 0));

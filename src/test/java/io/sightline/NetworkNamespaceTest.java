@@ -1,0 +1,240 @@
+package io.sightline;
+
+import io.sightline.faults.ImpairmentProxy;
+import org.apache.camel.component.seda.SedaEndpoint;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Faults from the kernel: the receiver runs in a network namespace of its own, joined to this test by a veth
+ * pair; nftables drops packets at random or all of them, {@code tc tbf} limits the rate, {@code ip link set
+ * down} makes the receiver unreachable. The kernel here has no netem, so delay comes from the
+ * {@link ImpairmentProxy} in front. Needs root (CI runs as root); skipped otherwise. Only the addresses of the
+ * namespace made here are used, and everything is removed afterwards.
+ */
+class NetworkNamespaceTest {
+
+    private static final int ID = (int) (ProcessHandle.current().pid() % 200) + 20;
+    private static final String NS = "slrx" + ID;
+    private static final String HOST_IF = "slh" + ID;
+    private static final String NS_IF = "sln" + ID;
+    private static final String HOST_ADDR = "10.203." + ID + ".1";
+    private static final String NS_ADDR = "10.203." + ID + ".2";
+    private static final String NFT_TABLE = "sightline_test_" + ID;
+
+    @TempDir
+    Path dir;
+    private ReceiverProcess receiver;
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static void quietly(String... command) {
+        try {
+            run(command);
+        } catch (Exception ignored) {
+            // teardown of something that may not exist
+        }
+    }
+
+    private static void nft(String script) throws Exception {
+        Process p = new ProcessBuilder("nft", "-f", "-").redirectErrorStream(true).start();
+        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("nft: " + out).isTrue();
+    }
+
+    /** Drops packets on the veth, both ways: a percentage, or everything. */
+    private static void drop(String condition) throws Exception {
+        nft("table inet " + NFT_TABLE + " {\n"
+                + "  chain out { type filter hook output priority 0; oifname \"" + HOST_IF + "\" " + condition + " drop; }\n"
+                + "  chain in { type filter hook input priority 0; iifname \"" + HOST_IF + "\" " + condition + " drop; }\n"
+                + "}\n");
+    }
+
+    private static void undrop() {
+        quietly("nft", "delete", "table", "inet", NFT_TABLE);
+    }
+
+    @BeforeEach
+    void namespace() throws Exception {
+        boolean root = "0".equals(run("id", "-u").trim());
+        assumeThat(root).as("the real-network suite needs root (CI runs it); skipped").isTrue();
+        for (String tool : new String[] {"ip", "nft", "tc"}) {
+            assumeThat(Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool)))
+                    .as(tool + " is not installed (bin/setup --tests installs it); skipped").isTrue();
+        }
+        teardown();
+        run("ip", "netns", "add", NS);
+        run("ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", NS_IF);
+        run("ip", "link", "set", NS_IF, "netns", NS);
+        run("ip", "addr", "add", HOST_ADDR + "/30", "dev", HOST_IF);
+        run("ip", "link", "set", HOST_IF, "up");
+        run("ip", "netns", "exec", NS, "ip", "addr", "add", NS_ADDR + "/30", "dev", NS_IF);
+        run("ip", "netns", "exec", NS, "ip", "link", "set", NS_IF, "up");
+        run("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
+    }
+
+    @AfterEach
+    void teardown() throws Exception {
+        if (receiver != null) {
+            receiver.close();
+            receiver = null;
+        }
+        undrop();
+        quietly("ip", "link", "del", HOST_IF);
+        quietly("ip", "netns", "del", NS);
+    }
+
+    /** A receiver in the namespace, and a proxy on loopback in front of it (delay ± jitter). */
+    private Map<String, String> startReceiver(Path data) throws Exception {
+        Map<String, String> settings = Harness.receiver(data);
+        settings.put("sightline.receiver.bind", "0.0.0.0");
+        settings.put("sightline.management.bind", "0.0.0.0");
+        settings.put("sightline.segment.idle-timeout-ms", "3000");
+        receiver = new ReceiverProcess(settings, dir.resolve("receiver.log"), List.of("ip", "netns", "exec", NS),
+                "http://" + NS_ADDR + ":" + settings.get("sightline.management.port"));
+        return settings;
+    }
+
+    private ImpairmentProxy proxyTo(Map<String, String> receiverSettings) throws IOException {
+        return new ImpairmentProxy(InetAddress.getByName(NS_ADDR),
+                Integer.parseInt(receiverSettings.get("sightline.receiver.http-port")),
+                Integer.parseInt(receiverSettings.get("sightline.receiver.udp-port")));
+    }
+
+    private static Map<String, String> senderVia(ImpairmentProxy proxy, Map<String, String> receiver, String device,
+                                                 String source) throws IOException {
+        Map<String, String> s = Harness.sender(receiver, device, source);
+        s.put("sightline.receiver.http-port", String.valueOf(proxy.tcpPort()));
+        s.put("sightline.receiver.udp-port", String.valueOf(proxy.udpPort()));
+        s.put("sightline.sender.response-timeout-ms", "3000");
+        s.put("sightline.sender.connect-timeout-ms", "2000");
+        return s;
+    }
+
+    @Test
+    void kernelLossWithDelayDeliversEveryFrameOnce() throws Exception {
+        int frames = 200;
+        Path video = Harness.markedVideo(dir, frames, 640, 480, 20);
+        Path data = dir.resolve("data");
+        Map<String, String> rx = startReceiver(data);
+        drop("numgen random mod 100 < 5");
+        try (ImpairmentProxy proxy = proxyTo(rx).delay(100, 20)) {
+            Map<String, String> sender = senderVia(proxy, rx, "netns-lossy", video.toString());
+            sender.put("sightline.source.loop", "false");
+            long captured;
+            try (Sightline tx = Sightline.start(sender)) {
+                await().atMost(Duration.ofSeconds(90)).until(() ->
+                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total") >= frames);
+                long stored = System.currentTimeMillis();
+                captured = LinkFaultsTest.finish(tx, sender);
+                await().atMost(Duration.ofSeconds(30)).until(() -> LinkFaultsTest.segmentFrames(data, "netns-lossy") >= frames);
+                long firstCapture = Segments.read(Segments.sidecars(data, "netns-lossy").get(0)).get("firstCaptureTime").asLong();
+                double took = (stored - firstCapture) / 1000.0;
+                System.out.printf("FIGURE netns nft 5%% loss both ways + proxy delay 100±20 ms: %d frames (10.0 s of capture)"
+                        + " all acknowledged after %.2f s (%.2fx real time)%n", frames, took, took / 10.0);
+                assertThat(took).isLessThanOrEqualTo(12.0);
+            }
+            assertThat(captured).isEqualTo(frames);
+        }
+        LinkFaultsTest.assertExactlyOnce(data, "netns-lossy", frames);
+    }
+
+    @Test
+    void unreachableAndSilentCutsLoseNothing() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> rx = startReceiver(data);
+        try (ImpairmentProxy proxy = proxyTo(rx)) {
+            Map<String, String> sender = senderVia(proxy, rx, "netns-cut", "synthetic");
+            sender.put("sightline.capture.width", "320");
+            sender.put("sightline.capture.height", "240");
+            long captured;
+            try (Sightline tx = Sightline.start(sender)) {
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total") >= 40);
+                List<String> figures = new ArrayList<>();
+                for (String cut : new String[] {"link down", "nft drop"}) {
+                    if (cut.equals("link down")) {
+                        run("ip", "link", "set", HOST_IF, "down");
+                    } else {
+                        drop("");
+                    }
+                    Thread.sleep(LinkFaultsTest.CUT_SECONDS * 1000); // the cut lasts this long
+                    double backlog = LinkFaultsTest.spooled(sender);
+                    if (cut.equals("link down")) {
+                        run("ip", "link", "set", HOST_IF, "up");
+                    } else {
+                        undrop();
+                    }
+                    long restored = System.currentTimeMillis();
+                    await().atMost(Duration.ofSeconds(120)).until(() -> LinkFaultsTest.spooled(sender) == 0);
+                    figures.add(String.format("%s %d s: %.0f spooled, drained %d ms after the link returned", cut,
+                            LinkFaultsTest.CUT_SECONDS, backlog, System.currentTimeMillis() - restored));
+                    assertThat(backlog).as(cut).isPositive();
+                }
+                captured = LinkFaultsTest.finish(tx, sender);
+                assertThat(MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total")).isZero();
+                System.out.println("FIGURE netns cuts: " + String.join("; ", figures) + "; " + captured + " frames captured");
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> LinkFaultsTest.segmentFrames(data, "netns-cut") >= captured);
+            LinkFaultsTest.assertExactlyOnce(data, "netns-cut", captured);
+        }
+    }
+
+    @Test
+    void aTwoMegabitLinkMakesTheSenderSpoolNotGrowInMemory() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> rx = startReceiver(data);
+        run("tc", "qdisc", "add", "dev", HOST_IF, "root", "tbf", "rate", "2mbit", "burst", "32kbit", "latency", "400ms");
+        try (ImpairmentProxy proxy = proxyTo(rx)) {
+            Map<String, String> sender = senderVia(proxy, rx, "netns-narrow", "synthetic");
+            long captured;
+            try (Sightline tx = Sightline.start(sender)) {
+                SedaEndpoint queue = tx.context().getEndpoint("seda:frames-out", SedaEndpoint.class);
+                int largestQueue = 0;
+                long until = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < until) { // 10 s of a 20 fps 640x480 stream into 2 Mbit/s
+                    largestQueue = Math.max(largestQueue, queue.getCurrentQueueSize());
+                    Thread.sleep(100);
+                }
+                double backlog = LinkFaultsTest.spooled(sender);
+                System.out.printf("FIGURE netns tc tbf 2 Mbit/s, 640x480 at 20 fps for 10 s: %.0f captured, %.0f acknowledged,"
+                        + " %.0f spooled, largest in-memory queue %d%n",
+                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_captured_total"),
+                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total"),
+                        backlog, largestQueue);
+                assertThat(backlog).isPositive();
+                assertThat(largestQueue).isLessThanOrEqualTo(40);
+                run("tc", "qdisc", "del", "dev", HOST_IF, "root");
+                captured = LinkFaultsTest.finish(tx, sender);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> LinkFaultsTest.segmentFrames(data, "netns-narrow") >= captured);
+            LinkFaultsTest.assertExactlyOnce(data, "netns-narrow", captured);
+        }
+    }
+}
