@@ -140,4 +140,28 @@ class BadInputTest {
         assertThat(sidecar.get("frames")).extracting(f -> f.get("udp").asBoolean()).containsExactly(true, false, true);
         assertThat(sidecar.get("detections")).hasSize(3);
     }
+
+    @Test
+    void aFrameArrivingAfterItsSegmentWasWrittenBecomesALateCompanion() throws Exception {
+        byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+        long t = 1_700_000_200_000L;
+        for (int frame = 0; frame < 2; frame++) {
+            Map<String, String> h = Harness.frameHeaders("late-cam", "s", frame, t + frame * 50L, "seg", false);
+            assertThat(Harness.post(frames, h, jpeg).statusCode()).isEqualTo(201);
+        }
+        // frame 2, the last, is late: the segment completes by inactivity without it
+        await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "late-cam").size() == 1);
+        Map<String, String> late = Harness.frameHeaders("late-cam", "s", 2, t + 100L, "seg", true);
+        late.put("Sightline-Segment-First", "0");
+        assertThat(Harness.post(frames, late, jpeg).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "late-cam").size() == 2);
+        List<Path> sidecars = Segments.sidecars(data, "late-cam");
+        assertThat(sidecars).extracting(p -> p.getFileName().toString()).containsExactlyInAnyOrder("seg.json", "seg-late1.json");
+        Path segment = sidecars.stream().filter(p -> p.endsWith("seg.json")).findFirst().orElseThrow();
+        Path companion = sidecars.stream().filter(p -> p.endsWith("seg-late1.json")).findFirst().orElseThrow();
+        assertThat(Segments.read(segment).get("completedBy").asText()).isEqualTo("timeout");
+        assertThat(Segments.read(segment).get("frames")).extracting(f -> f.get("frame").asLong()).containsExactly(0L, 1L);
+        assertThat(Segments.read(companion).get("frames")).extracting(f -> f.get("frame").asLong()).containsExactly(2L);
+        assertThat(Segments.decode(Segments.video(companion)).markers()).hasSize(1);
+    }
 }

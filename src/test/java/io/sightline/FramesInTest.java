@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,5 +38,31 @@ class FramesInTest {
                 Harness.frameHeaders("cam1", "s1", 0, 1_700_000_000_000L, "seg1", false), jpeg);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         assertThat(Files.readAllBytes(data.resolve("incoming/cam1/s1/seg1/0000000000.jpg"))).isEqualTo(jpeg);
+    }
+
+    @Test
+    void aRetriedFrameIsAcknowledgedAgainButStoredOnceAlsoAfterARestart() throws Exception {
+        byte[] jpeg = Harness.syntheticJpeg(320, 240, 80);
+        Map<String, String> headers = Harness.frameHeaders("retry-cam", "s1", 7, 1_700_000_000_000L, "seg7", false);
+        String url = Harness.base(settings) + "/api/v1/frames";
+        HttpResponse<String> first = Harness.post(url, headers, jpeg);
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(first.body()).contains("\"duplicate\":false");
+        Path stored = data.resolve("incoming/retry-cam/s1/seg7/0000000007.jpg");
+        assertThat(stored).exists();
+
+        HttpResponse<String> retry = Harness.post(url, headers, jpeg);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.body()).contains("\"duplicate\":true");
+        assertThat(Files.readAllLines(stored.resolveSibling("frames.jsonl"))).hasSize(1);
+
+        // the keys survive a restart (which also writes the open segment): a replay after it is still recognised
+        receiver.close();
+        receiver = Sightline.start(settings);
+        HttpResponse<String> replay = Harness.post(url, headers, jpeg);
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.body()).contains("\"duplicate\":true");
+        assertThat(stored).doesNotExist();
+        assertThat(Segments.framesByStream(data, "retry-cam")).containsExactly(Map.entry("s1", List.of(7L)));
     }
 }

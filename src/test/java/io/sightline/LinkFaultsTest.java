@@ -156,6 +156,14 @@ class LinkFaultsTest {
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> segmentFrames(data, "cut-cam") >= captured);
             System.out.printf("FIGURE cuts: %d frames captured, %d in segments%n", captured, segmentFrames(data, "cut-cam"));
+            // datagrams of the frames sent during the cuts were all lost; their detections came with the frames
+            long withoutDatagram = Segments.sidecars(data, "cut-cam").stream().map(Segments::read)
+                    .flatMap(meta -> java.util.stream.StreamSupport.stream(meta.get("frames").spliterator(), false))
+                    .filter(f -> f.has("udp") && !f.get("udp").asBoolean()).count();
+            long detections = Segments.sidecars(data, "cut-cam").stream().map(Segments::read)
+                    .mapToLong(meta -> meta.get("detections").size()).sum();
+            assertThat(withoutDatagram).as("frames with detections whose datagram was lost").isGreaterThan(100);
+            assertThat(detections).isGreaterThan(withoutDatagram);
             assertExactlyOnce(data, "cut-cam", captured);
         }
     }
