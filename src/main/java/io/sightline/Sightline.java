@@ -4,6 +4,7 @@ import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.JsonErrorPages;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
@@ -92,17 +93,26 @@ public final class Sightline implements AutoCloseable {
         loadRoutes(m, s, banner);
 
         SightlineMetrics metrics = Wiring.bindCommon(s, context.getRegistry());
+        // the demo makes up a master key in memory (never logged); real receivers are given one
+        String master = role.receives() ? Wiring.secret(s, "sightline.security.master-key").orElseGet(() -> {
+            if (role == Role.ALL) {
+                return DeviceKeys.random();
+            }
+            throw new IllegalArgumentException("A receiver needs the master key: set SIGHTLINE_SECURITY_MASTER_KEY"
+                    + " (or sightline.security.master-key-file); see docs/security.md");
+        }) : null;
         if (role.sends()) {
             double fps = s.decimal("sightline.capture.fps", 20);
             context.getPropertiesComponent().addInitialProperty("sightline.capture.period-ms",
                     String.valueOf(Math.max(1, Math.round(1000 / fps))));
-            capture = Wiring.bindSender(s, context.getRegistry(), metrics);
+            capture = Wiring.bindSender(s, context.getRegistry(), metrics,
+                    Wiring.deviceKey(s, Wiring.deviceId(s), role == Role.ALL ? master : null));
             banner.append("\n    Sending:     ").append(s.text("sightline.source", "synthetic")).append(" to ")
                     .append(s.text("sightline.receiver.host", "127.0.0.1"));
         }
         int httpPort = s.integer("sightline.receiver.http-port", 8080);
         if (role.receives()) {
-            live = Wiring.bindReceiver(s, context.getRegistry(), metrics);
+            live = Wiring.bindReceiver(s, context.getRegistry(), metrics, master);
             var server = m.configure().httpServer();
             server.setEnabled(true);
             server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));

@@ -15,6 +15,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.sightline.delivery.Delivery;
 import io.sightline.delivery.Spool;
 import io.sightline.live.LiveHub;
+import io.sightline.match.DatagramGuard;
 import io.sightline.match.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.HealthChecks;
@@ -27,6 +28,7 @@ import io.sightline.segment.SegmentAggregation;
 import io.sightline.segment.SegmentWriter;
 import io.sightline.segment.VideoMuxer;
 import io.sightline.wire.DetectionDatagrams;
+import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.ErrorResponse;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.Ids;
@@ -37,7 +39,10 @@ import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
 import org.apache.camel.support.processor.idempotent.FileIdempotentRepository;
 import org.apache.camel.spi.Registry;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -46,6 +51,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Creates the beans the routes call by name, from the {@code sightline.*} settings of the role. */
@@ -64,7 +70,35 @@ final class Wiring {
         return metrics;
     }
 
-    static CaptureProcessor bindSender(Settings s, Registry registry, SightlineMetrics metrics) {
+    /**
+     * The device key of this sender: {@code sightline.security.device-key} (or its {@code -file}); in the demo,
+     * derived from the in-process master key.
+     */
+    static byte[] deviceKey(Settings s, String device, String demoMaster) {
+        if (demoMaster != null) {
+            return DeviceKeys.deviceKey(DeviceKeys.parse("master key", demoMaster), device);
+        }
+        return DeviceKeys.parse("sightline.security.device-key", secret(s, "sightline.security.device-key")
+                .orElseThrow(() -> new IllegalArgumentException("A sender needs its device key: set "
+                        + "SIGHTLINE_SECURITY_DEVICE_KEY (or sightline.security.device-key-file); see docs/security.md")));
+    }
+
+    /** A secret from the environment/system properties, or from the file named by {@code key + "-file"}. */
+    static Optional<String> secret(Settings s, String key) {
+        Optional<String> direct = s.optional(key);
+        if (direct.isPresent()) {
+            return direct;
+        }
+        return s.optional(key + "-file").map(file -> {
+            try {
+                return Files.readString(Path.of(file)).trim();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + key + "-file " + file, e);
+            }
+        });
+    }
+
+    static CaptureProcessor bindSender(Settings s, Registry registry, SightlineMetrics metrics, byte[] deviceKey) {
         String device = deviceId(s);
         String stream = newStreamId();
         double fps = s.decimal("sightline.capture.fps", 20);
@@ -86,7 +120,7 @@ final class Wiring {
                 s.number("sightline.spool.max-bytes", 1L << 30), metrics, device);
         registry.bind("spool", spool);
         registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
-                spool::frames, metrics.counter("datagrams.sent", "device", device),
+                DeviceKeys.datagramKey(deviceKey), spool::frames, metrics.counter("datagrams.sent", "device", device),
                 metrics.counter("bytes.sent", "device", device, "path", "udp")));
         Delivery delivery = new Delivery(metrics, device);
         registry.bind("delivery", delivery);
@@ -99,8 +133,10 @@ final class Wiring {
         return capture;
     }
 
-    static LiveHub bindReceiver(Settings s, Registry registry, SightlineMetrics metrics) {
+    static LiveHub bindReceiver(Settings s, Registry registry, SightlineMetrics metrics, String master) {
         Path data = Path.of(s.text("sightline.data-dir", "data"));
+        registry.bind("datagramGuard", new DatagramGuard(DeviceKeys.parse("master key", master),
+                s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis));
         DetectionMatcher matcher = new DetectionMatcher(metrics);
         LiveHub live = new LiveHub(matcher, s.integer("sightline.live.max-viewers", 16));
         registry.bind("detectionMatcher", matcher);

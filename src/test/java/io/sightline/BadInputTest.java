@@ -117,16 +117,30 @@ class BadInputTest {
                 socket.send(new DatagramPacket(g, g.length, InetAddress.getLoopbackAddress(), port));
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> rejects.total() == 3);
-            assertThat(rejects.counts()).containsEntry("malformed", 2L).containsEntry("oversized", 1L);
+            assertThat(rejects.counts()).containsEntry("unsigned", 2L).containsEntry("oversized", 1L);
 
-            // datagrams for frames 0 and 2 (seq 0 and 2: seq 1 is lost on the way)
+            // datagrams for frames 0 and 2 (seq 0 and 2: seq 1 is lost on the way), signed with udp-cam's key
+            long now = System.currentTimeMillis();
+            byte[] first = null;
             for (long[] seqFrame : new long[][] {{0, 0}, {2, 2}}) {
                 byte[] d = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "udp-cam", "s",
-                        seqFrame[0], seqFrame[1], t + seqFrame[1] * 50, List.of(person), 0, 0));
+                        seqFrame[0], seqFrame[1], now + seqFrame[1] * 50, List.of(person), 0, 0), Harness.datagramKey("udp-cam"));
+                first = first == null ? d : first;
                 socket.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
             }
+            // forged (another device's key), replayed, and stale datagrams are dropped before any matching
+            byte[] forged = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "udp-cam", "s",
+                    5, 5, now, List.of(person), 0, 0), Harness.datagramKey("someone-else"));
+            byte[] stale = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "udp-cam", "s",
+                    6, 6, now - 3_600_000, List.of(person), 0, 0), Harness.datagramKey("udp-cam"));
+            for (byte[] bad : List.of(forged, first, stale)) {
+                socket.send(new DatagramPacket(bad, bad.length, InetAddress.getLoopbackAddress(), port));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> rejects.total() == 6);
+            assertThat(rejects.counts()).containsEntry("bad-mac", 1L).containsEntry("replayed", 1L).containsEntry("stale", 1L);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> matcher.datagramSeen("udp-cam", "s", 2));
+        assertThat(matcher.datagramSeen("udp-cam", "s", 2)).isTrue();
+        assertThat(matcher.datagramSeen("udp-cam", "s", 5)).isFalse();
         assertThat(matcher.counts()).containsExactly(new DetectionMatcher.DeviceCounts("udp-cam", 2, 1, 0));
 
         byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);

@@ -2,6 +2,7 @@ package io.sightline;
 
 import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SyntheticSource;
+import io.sightline.wire.DeviceKeys;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.OpenCVFrameConverter;
@@ -14,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,6 +23,8 @@ import java.util.Map;
 final class Harness {
 
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The receivers' master key in this test run. */
+    static final String MASTER = DeviceKeys.random();
 
     private Harness() {
     }
@@ -47,6 +51,7 @@ final class Harness {
         p.put("sightline.receiver.udp-port", String.valueOf(freeUdpPort()));
         p.put("sightline.data-dir", data.toString());
         p.put("sightline.spool.dir", data.resolveSibling("spool").toString());
+        p.put("sightline.security.master-key", MASTER);
         p.put("sightline.routes.reload", "false");
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
@@ -61,8 +66,19 @@ final class Harness {
         p.put("sightline.device-id", device);
         p.put("sightline.source", source);
         p.put("sightline.spool.dir", receiver.get("sightline.spool.dir") + "-" + device);
+        p.remove("sightline.security.master-key");
+        p.put("sightline.security.device-key", deviceKey(device));
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
         return p;
+    }
+
+    static String deviceKey(String device) {
+        return Base64.getEncoder().encodeToString(DeviceKeys.deviceKey(DeviceKeys.parse("master", MASTER), device));
+    }
+
+    /** The device's datagram key, for tests that send datagrams themselves. */
+    static byte[] datagramKey(String device) {
+        return DeviceKeys.datagramKey(DeviceKeys.deviceKey(DeviceKeys.parse("master", MASTER), device));
     }
 
     static String management(Map<String, String> settings) {

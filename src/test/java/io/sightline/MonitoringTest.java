@@ -122,7 +122,7 @@ class MonitoringTest {
             assertThat(after).containsKeys(
                     "sightline_frames_captured_total{device=\"watched-cam\"}",
                     "sightline_frames_rejected_total{reason=\"missing-header\"}",
-                    "sightline_datagrams_rejected_total{reason=\"malformed\"}",
+                    "sightline_datagrams_rejected_total{reason=\"unsigned\"}",
                     "sightline_datagrams_lost_total{device=\"watched-cam\"}",
                     "sightline_bytes_sent_total{device=\"watched-cam\",path=\"udp\"}",
                     "sightline_capture_fps{device=\"watched-cam\"}",

@@ -4,25 +4,40 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * JSON form of {@link DetectionDatagram}. Every encoded datagram fits {@link #MAX_BYTES}: on a WireGuard mesh
- * (MTU 1280) a larger one would be fragmented or lost, so the least confident detections are left out and
- * counted in {@code omitted}.
+ * Wire form of {@link DetectionDatagram}: the JSON object, a newline, and the base64 HMAC-SHA256 of the JSON
+ * bytes under the device's datagram key (see {@link DeviceKeys}). Every encoded datagram fits
+ * {@link #MAX_BYTES}: on a WireGuard mesh (MTU 1280) a larger one would be fragmented or lost, so the least
+ * confident detections are left out and counted in {@code omitted}.
  */
 public final class DatagramCodec {
 
     public static final int MAX_BYTES = 1200;
     public static final int VERSION = 1;
+    private static final int MAC_CHARS = 44; // base64 of 32 bytes
+    private static final int MAX_JSON = MAX_BYTES - 1 - MAC_CHARS;
 
     private DatagramCodec() {
     }
 
-    public static byte[] encode(DetectionDatagram datagram) {
+    /** Signs the JSON of the datagram with {@code key}. */
+    public static byte[] encode(DetectionDatagram datagram, byte[] key) {
+        byte[] json = fit(datagram);
+        byte[] mac = Base64.getEncoder().encode(DeviceKeys.hmac(key, json));
+        byte[] signed = Arrays.copyOf(json, json.length + 1 + mac.length);
+        signed[json.length] = '\n';
+        System.arraycopy(mac, 0, signed, json.length + 1, mac.length);
+        return signed;
+    }
+
+    private static byte[] fit(DetectionDatagram datagram) {
         byte[] bytes = Json.bytes(datagram);
-        if (bytes.length <= MAX_BYTES) {
+        if (bytes.length <= MAX_JSON) {
             return bytes;
         }
         List<Detection> sorted = mostConfidentFirst(datagram.detections());
@@ -34,7 +49,7 @@ public final class DatagramCodec {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             byte[] candidate = Json.bytes(withDetections(datagram, sorted.subList(0, mid), total - mid));
-            if (candidate.length <= MAX_BYTES) {
+            if (candidate.length <= MAX_JSON) {
                 best = candidate;
                 lo = mid + 1;
             } else {
@@ -58,17 +73,36 @@ public final class DatagramCodec {
                 d.spooled());
     }
 
+    /** A received datagram split into its JSON (parsed and validated) and the MAC that came with it. */
+    public record Signed(DetectionDatagram datagram, byte[] json, byte[] mac) {
+    }
+
     /** Parses and validates a received datagram; anything wrong is an {@link InvalidInputException}. */
-    public static DetectionDatagram decode(byte[] bytes) {
+    public static Signed decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidInputException(400, "empty", "empty datagram");
         }
         if (bytes.length > MAX_BYTES) {
             throw new InvalidInputException(400, "oversized", "datagram of " + bytes.length + " bytes exceeds " + MAX_BYTES);
         }
+        int newline = bytes.length - 1 - MAC_CHARS;
+        if (newline < 1 || bytes[newline] != '\n') {
+            throw new InvalidInputException(400, "unsigned", "the datagram carries no MAC");
+        }
+        byte[] json = Arrays.copyOf(bytes, newline);
+        byte[] mac;
+        try {
+            mac = Base64.getDecoder().decode(Arrays.copyOfRange(bytes, newline + 1, bytes.length));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(400, "unsigned", "the datagram's MAC is not base64");
+        }
+        return new Signed(parse(json), json, mac);
+    }
+
+    private static DetectionDatagram parse(byte[] json) {
         DetectionDatagram d;
         try {
-            d = Json.MAPPER.readValue(bytes, DetectionDatagram.class);
+            d = Json.MAPPER.readValue(json, DetectionDatagram.class);
         } catch (JsonProcessingException e) {
             throw new InvalidInputException(400, "malformed", "not a detection datagram: " + e.getOriginalMessage());
         } catch (IOException | IllegalArgumentException e) {

@@ -22,8 +22,12 @@ public class DetectionDatagrams {
 
     private final IntSupplier spooled;
 
-    public DetectionDatagrams(long heartbeatMillis, IntSupplier spooled, Counter sent, Counter bytesSent) {
+    private final byte[] key;
+
+    /** @param key the device's datagram key ({@link DeviceKeys#datagramKey}) */
+    public DetectionDatagrams(long heartbeatMillis, byte[] key, IntSupplier spooled, Counter sent, Counter bytesSent) {
         this.heartbeatMillis = heartbeatMillis;
+        this.key = key.clone();
         this.spooled = spooled;
         this.sent = sent;
         this.bytesSent = bytesSent;
@@ -40,7 +44,7 @@ public class DetectionDatagrams {
         String type = hasDetections ? DetectionDatagram.DETECTIONS : DetectionDatagram.HEARTBEAT;
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, meta.device(),
                 meta.stream(), seq.getAndIncrement(), meta.frame(), meta.captureTime(), meta.detections(), 0,
-                spooled.getAsInt()));
+                spooled.getAsInt()), key);
         sent.increment();
         bytesSent.increment(datagram.length);
         return datagram;

@@ -16,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DatagramCodecTest {
 
+    private static final byte[] KEY = DeviceKeys.datagramKey(DeviceKeys.deviceKey(new byte[32], "cam-1"));
+
     private static DetectionDatagram datagram(List<Detection> detections) {
         return new DetectionDatagram(1, DetectionDatagram.DETECTIONS, "cam-1", "s-1", 7, 42, 1_700_000_000_000L,
                 detections, 0, 3);
@@ -24,8 +26,9 @@ class DatagramCodecTest {
     @Test
     void roundTrips() {
         DetectionDatagram sent = datagram(List.of(new Detection("person", 0.9, new int[] {1, 2, 30, 40})));
-        DetectionDatagram received = DatagramCodec.decode(DatagramCodec.encode(sent));
-        assertThat(received).isEqualTo(sent);
+        DatagramCodec.Signed received = DatagramCodec.decode(DatagramCodec.encode(sent, KEY));
+        assertThat(received.datagram()).isEqualTo(sent);
+        assertThat(received.mac()).isEqualTo(DeviceKeys.hmac(KEY, received.json()));
     }
 
     @Test
@@ -34,10 +37,10 @@ class DatagramCodecTest {
         for (int i = 0; i < 200; i++) {
             many.add(new Detection("motion", (i % 100) / 100.0, new int[] {i, i, i + 10, i + 10}));
         }
-        byte[] bytes = DatagramCodec.encode(datagram(many));
+        byte[] bytes = DatagramCodec.encode(datagram(many), KEY);
         assertThat(bytes.length).isLessThanOrEqualTo(DatagramCodec.MAX_BYTES);
 
-        DetectionDatagram received = DatagramCodec.decode(bytes);
+        DetectionDatagram received = DatagramCodec.decode(bytes).datagram();
         assertThat(received.detections()).isNotEmpty();
         assertThat(received.detections().size() + received.omitted()).isEqualTo(200);
         double weakestKept = received.detections().stream().mapToDouble(Detection::confidence).min().orElseThrow();
@@ -50,29 +53,34 @@ class DatagramCodecTest {
     @Test
     void rejectsWhatIsNotADatagram() {
         assertThatThrownBy(() -> DatagramCodec.decode("hello".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
+                .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("unsigned");
         assertThatThrownBy(() -> DatagramCodec.decode(new byte[2000]))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("oversized");
         assertThatThrownBy(() -> DatagramCodec.decode(new byte[0]))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("empty");
         String badId = "{\"v\":1,\"type\":\"detections\",\"device\":\"../etc\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
                 + "\"t\":1,\"detections\":[],\"omitted\":0,\"spooled\":0}";
-        assertThatThrownBy(() -> DatagramCodec.decode(badId.getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> DatagramCodec.decode(signed(badId)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
         String badConfidence = "{\"v\":1,\"type\":\"detections\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
                 + "\"t\":1,\"detections\":[{\"label\":\"x\",\"confidence\":7,\"box\":[1,2,3,4]}],\"omitted\":0,\"spooled\":0}";
-        assertThatThrownBy(() -> DatagramCodec.decode(badConfidence.getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> DatagramCodec.decode(signed(badConfidence)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("malformed");
         String wrongVersion = "{\"v\":9,\"type\":\"heartbeat\",\"device\":\"d\",\"stream\":\"s\",\"seq\":1,\"frame\":1,"
                 + "\"t\":1,\"detections\":[],\"omitted\":0,\"spooled\":0}";
-        assertThatThrownBy(() -> DatagramCodec.decode(wrongVersion.getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> DatagramCodec.decode(signed(wrongVersion)))
                 .isInstanceOf(InvalidInputException.class).extracting("error").isEqualTo("version");
+    }
+
+    private static byte[] signed(String json) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        return (json + "\n" + java.util.Base64.getEncoder().encodeToString(DeviceKeys.hmac(KEY, bytes))).getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        DetectionDatagrams planner = new DetectionDatagrams(1000, () -> 7, meters.counter("sent"), meters.counter("bytes"));
+        DetectionDatagrams planner = new DetectionDatagrams(1000, KEY, () -> 7, meters.counter("sent"), meters.counter("bytes"));
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         List<DetectionDatagram> sent = new ArrayList<>();
         for (int frame = 0; frame < 40; frame++) {
@@ -81,7 +89,7 @@ class DatagramCodecTest {
                     new FrameMeta("cam", "s", frame, 1000L + frame * 50L, "seg", 0, false, found));
             byte[] bytes = planner.forFrame(exchange);
             if (bytes != null) {
-                sent.add(DatagramCodec.decode(bytes));
+                sent.add(DatagramCodec.decode(bytes).datagram());
             }
         }
         // frames 0-29 carry nothing: heartbeats at t=1000 and t=2000 (frames 0 and 20); frames 30-39 all send
