@@ -1,5 +1,6 @@
 package io.sightline;
 
+import io.sightline.auth.OperatorAuth;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
@@ -37,6 +38,7 @@ public final class Sightline implements AutoCloseable {
     private CaptureProcessor capture;
     private LiveHub live;
     private HawtioConsole hawtio;
+    private String loginCode;
 
     private Sightline(Map<String, String> overrides) {
         main = new Main();
@@ -118,7 +120,10 @@ public final class Sightline implements AutoCloseable {
             server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));
             server.setPort(httpPort);
             server.setMaxBodySize(2 * s.number("sightline.frame.max-bytes", 8L << 20));
-            banner.append("\n    Live view:   http://localhost:").append(httpPort).append("/");
+            loginCode = context.getRegistry().lookupByNameAndType("operatorAuth", OperatorAuth.class).newLoginCode();
+            banner.append("\n    Live view:   http://localhost:").append(httpPort).append("/")
+                    .append("\n    Log in:      http://localhost:").append(httpPort).append("/login?code=").append(loginCode)
+                    .append("  (once, from this machine; or with SIGHTLINE_OPERATOR_TOKEN)");
         }
         monitoring(m, s, banner);
 
@@ -219,6 +224,11 @@ public final class Sightline implements AutoCloseable {
 
     public Role role() {
         return role;
+    }
+
+    /** The one-time login code printed at start (receivers only). */
+    public String loginCode() {
+        return loginCode;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.sightline;
 
+import io.sightline.auth.DeviceAuth;
+import io.sightline.auth.OperatorAuth;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.capture.FrameSource;
 import io.sightline.capture.GrabberSource;
@@ -122,7 +124,7 @@ final class Wiring {
         registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
                 DeviceKeys.datagramKey(deviceKey), spool::frames, metrics.counter("datagrams.sent", "device", device),
                 metrics.counter("bytes.sent", "device", device, "path", "udp")));
-        Delivery delivery = new Delivery(metrics, device);
+        Delivery delivery = new Delivery(metrics, device, DeviceKeys.httpToken(device, deviceKey));
         registry.bind("delivery", delivery);
         registry.bind("receiverBreaker", receiverBreaker(s));
         long receiverTimeout = s.number("sightline.health.receiver-timeout-ms", 30_000);
@@ -135,6 +137,10 @@ final class Wiring {
 
     static LiveHub bindReceiver(Settings s, Registry registry, SightlineMetrics metrics, String master) {
         Path data = Path.of(s.text("sightline.data-dir", "data"));
+        // without SIGHTLINE_OPERATOR_TOKEN nobody knows the token: operators log in with the start-up link
+        OperatorAuth operators = new OperatorAuth(secret(s, "sightline.operator-token").orElseGet(DeviceKeys::random));
+        registry.bind("operatorAuth", operators);
+        registry.bind("deviceAuth", new DeviceAuth(DeviceKeys.parse("master key", master), operators));
         registry.bind("datagramGuard", new DatagramGuard(DeviceKeys.parse("master key", master),
                 s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis));
         DetectionMatcher matcher = new DetectionMatcher(metrics);

@@ -178,4 +178,55 @@ class BadInputTest {
         assertThat(Segments.read(companion).get("frames")).extracting(f -> f.get("frame").asLong()).containsExactly(2L);
         assertThat(Segments.decode(Segments.video(companion)).markers()).hasSize(1);
     }
+
+    @Test
+    void tokensAreCheckedPerDeviceAndRole() throws Exception {
+        byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+        Map<String, String> h = Harness.frameHeaders("auth-cam", "s", 0, 1_700_000_300_000L, "seg", false);
+        h.remove("Authorization");
+        assertThat(error(Harness.post(frames, h, jpeg), 401).get("error").asText()).isEqualTo("unauthorized");
+        h.put("Authorization", "Basic YWRtaW46YWRtaW4=");
+        assertThat(error(Harness.post(frames, h, jpeg), 401).get("error").asText()).isEqualTo("unauthorized");
+        h.put("Authorization", "Bearer auth-cam.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        assertThat(error(Harness.post(frames, h, jpeg), 401).get("error").asText()).isEqualTo("unauthorized");
+        h.put("Authorization", "Bearer " + Harness.OPERATOR);
+        assertThat(error(Harness.post(frames, h, jpeg), 403).get("error").asText()).isEqualTo("forbidden");
+        h.put("Authorization", "Bearer " + Harness.deviceToken("other-cam"));
+        assertThat(error(Harness.post(frames, h, jpeg), 403).get("error").asText()).isEqualTo("forbidden");
+        h.put("Authorization", "Bearer " + Harness.deviceToken("auth-cam"));
+        assertThat(Harness.post(frames, h, jpeg).statusCode()).isEqualTo(201);
+
+        String devices = Harness.base(settings) + "/api/v1/devices";
+        HttpResponse<String> anonymous = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(devices)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(error(anonymous, 401).get("error").asText()).isEqualTo("unauthorized");
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
+        HttpResponse<String> asDevice = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(devices))
+                .header("Authorization", "Bearer " + Harness.deviceToken("auth-cam")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(error(asDevice, 403).get("error").asText()).isEqualTo("forbidden");
+        assertThat(Harness.get(devices).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theLoginLinkWorksOnceAndGivesASessionCookie() throws Exception {
+        String base = Harness.base(settings);
+        java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+        String link = base + "/login?code=" + receiver.loginCode();
+        HttpResponse<String> login = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(303);
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).startsWith("sightline_session=").contains("HttpOnly").contains("SameSite=Strict");
+        HttpResponse<String> page = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("live.mjpeg");
+
+        HttpResponse<String> again = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(error(again, 401).get("error").asText()).isEqualTo("unauthorized");
+        HttpResponse<String> noCookie = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noCookie.statusCode()).isEqualTo(401);
+    }
 }

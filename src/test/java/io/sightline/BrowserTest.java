@@ -51,7 +51,7 @@ class BrowserTest {
         settings.put("sightline.hawtio.enabled", "false");
         ChromeDriver browser = Browser.open();
         try (Sightline demo = Sightline.start(settings)) {
-            browser.get(Harness.base(settings) + "/");
+            browser.get(Harness.base(settings) + "/login?code=" + demo.loginCode()); // the printed link: a session, then /
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
             WebElement image = wait.until(d -> d.findElements(By.cssSelector("figure[data-device='watched-cam'] img"))
                     .stream().findFirst().orElse(null));

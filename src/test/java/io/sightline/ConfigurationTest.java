@@ -52,6 +52,7 @@ class ConfigurationTest {
         env.put("SIGHTLINE_SPOOL_DIR", work.resolve("spool").toString());
         env.put("SIGHTLINE_ROUTES_RELOAD", "true");
         env.put("SIGHTLINE_SECURITY_MASTER_KEY", Harness.MASTER);
+        env.put("SIGHTLINE_OPERATOR_TOKEN", Harness.OPERATOR);
         env.put("SIGHTLINE_MANAGEMENT_PORT", String.valueOf(Harness.freeTcpPort()));
         env.put("SIGHTLINE_HAWTIO_ENABLED", "false");
         env.put("SIGHTLINE_MANAGEMENT_BIND", "127.0.0.1");

@@ -25,6 +25,8 @@ final class Harness {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     /** The receivers' master key in this test run. */
     static final String MASTER = DeviceKeys.random();
+    /** The receivers' operator token in this test run. */
+    static final String OPERATOR = DeviceKeys.random();
 
     private Harness() {
     }
@@ -52,6 +54,7 @@ final class Harness {
         p.put("sightline.data-dir", data.toString());
         p.put("sightline.spool.dir", data.resolveSibling("spool").toString());
         p.put("sightline.security.master-key", MASTER);
+        p.put("sightline.operator-token", OPERATOR);
         p.put("sightline.routes.reload", "false");
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
@@ -67,6 +70,7 @@ final class Harness {
         p.put("sightline.source", source);
         p.put("sightline.spool.dir", receiver.get("sightline.spool.dir") + "-" + device);
         p.remove("sightline.security.master-key");
+        p.remove("sightline.operator-token");
         p.put("sightline.security.device-key", deviceKey(device));
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
         return p;
@@ -127,14 +131,24 @@ final class Harness {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET as an operator (the management port and Hawtio ignore the bearer token). */
     static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(operator(url).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpRequest.Builder operator(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + OPERATOR);
+    }
+
+    static String deviceToken(String device) {
+        return DeviceKeys.httpToken(device, DeviceKeys.deviceKey(DeviceKeys.parse("master", MASTER), device));
     }
 
     static Map<String, String> frameHeaders(String device, String stream, long frame, long captureTime, String segment,
                                             boolean last) {
         Map<String, String> h = new HashMap<>();
         h.put("Content-Type", "image/jpeg");
+        h.put("Authorization", "Bearer " + deviceToken(device));
         h.put("Sightline-Device", device);
         h.put("Sightline-Stream", stream);
         h.put("Sightline-Frame", String.valueOf(frame));

@@ -64,8 +64,8 @@ class LiveViewTest {
     void latestJpegIsTheNewestFrameAndUnknownDevicesAre404() throws Exception {
         post("latest-cam", 0);
         post("latest-cam", 1);
-        HttpResponse<byte[]> latest = Harness.HTTP.send(HttpRequest.newBuilder(
-                URI.create(base + "/api/v1/devices/latest-cam/latest.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> latest = Harness.HTTP.send(Harness.operator(
+                base + "/api/v1/devices/latest-cam/latest.jpg").build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(latest.statusCode()).isEqualTo(200);
         assertThat(latest.headers().firstValue("Content-Type")).hasValue("image/jpeg");
         assertThat(latest.body()).isEqualTo(FRAMES.get(1));
@@ -82,8 +82,8 @@ class LiveViewTest {
     @Test
     void mjpegPushesNewFramesAndAStalledViewerSkipsInsteadOfQueueing() throws Exception {
         post("mjpeg-cam", 0);
-        HttpResponse<InputStream> stream = Harness.HTTP.send(HttpRequest.newBuilder(
-                URI.create(base + "/api/v1/devices/mjpeg-cam/live.mjpeg")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> stream = Harness.HTTP.send(Harness.operator(
+                base + "/api/v1/devices/mjpeg-cam/live.mjpeg").build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(stream.statusCode()).isEqualTo(200);
         assertThat(stream.headers().firstValue("Content-Type").orElseThrow())
                 .startsWith("multipart/x-mixed-replace; boundary=sightline-frame");

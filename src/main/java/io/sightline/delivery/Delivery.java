@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Steps of the sender's {@code frames-out} and {@code frames-replay} routes around the HTTP call: counts frames
+ * Steps of the sender's {@code frames-out} and {@code frames-replay} routes around the HTTP call: adds the
+ * device's bearer token, counts frames
  * and bytes handed to HTTP; sorts the receiver's answer into acknowledged (2xx), rejected for good (4xx other
  * than 429: retrying cannot help) or unavailable (5xx, 429: thrown, so the circuit breaker and the spool take
  * it); measures the latency from first attempt to acknowledgement; remembers the last acknowledgement (for the
@@ -37,7 +38,11 @@ public class Delivery {
         }
     }
 
-    public Delivery(SightlineMetrics metrics, String device) {
+    private final String authorization;
+
+    /** @param token the device's bearer token ({@code DeviceKeys.httpToken}) */
+    public Delivery(SightlineMetrics metrics, String device, String token) {
+        this.authorization = "Bearer " + token;
         this.sent = metrics.counter("frames.sent", "device", device);
         this.bytesSent = metrics.counter("bytes.sent", "device", device, "path", "http");
         this.acknowledged = metrics.counter("frames.acknowledged", "device", device);
@@ -46,6 +51,7 @@ public class Delivery {
     }
 
     public void sending(Exchange exchange) {
+        exchange.getMessage().setHeader("Authorization", authorization);
         byte[] jpeg = exchange.getMessage().getBody(byte[].class);
         exchange.setProperty(JPEG_PROPERTY, jpeg);
         if (exchange.getProperty(STARTED) == null) {

@@ -50,9 +50,9 @@ public final class DeviceKeys {
         return hmac(deviceKey, "sightline-datagram".getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The bearer token the device presents on HTTP. */
-    public static String httpToken(byte[] deviceKey) {
-        return Base64.getUrlEncoder().withoutPadding()
+    /** The bearer token the device presents on HTTP: {@code <device>.<base64url HMAC(deviceKey, label)>}. */
+    public static String httpToken(String device, byte[] deviceKey) {
+        return device + "." + Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(hmac(deviceKey, "sightline-http".getBytes(StandardCharsets.US_ASCII)));
     }
 

@@ -45,6 +45,9 @@ public class ErrorResponse {
             body.put("detail", "the receiver could not handle the request; see its log");
         }
         exchange.getMessage().removeHeaders("*");
+        if (status == 401) {
+            exchange.getMessage().setHeader("WWW-Authenticate", "Bearer realm=\"sightline\"");
+        }
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         return Json.text(body);

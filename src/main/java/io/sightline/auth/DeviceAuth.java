@@ -1,0 +1,60 @@
+package io.sightline.auth;
+
+import io.sightline.wire.DeviceKeys;
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import io.sightline.wire.Ids;
+import io.sightline.wire.InvalidInputException;
+import org.apache.camel.Exchange;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Frame ingest authentication: {@code Authorization: Bearer <device>.<mac>}, the device's token derived from the
+ * master key (see {@link DeviceKeys}). 401 without a valid device token; 403 for a valid token of the wrong
+ * kind (the operator's) or of another device than the frame claims.
+ */
+public class DeviceAuth {
+
+    /** Exchange property: the device the token proved. */
+    public static final String DEVICE_PROPERTY = "sightlineAuthDevice";
+
+    private final byte[] masterKey;
+    private final OperatorAuth operators;
+
+    public DeviceAuth(byte[] masterKey, OperatorAuth operators) {
+        this.masterKey = masterKey.clone();
+        this.operators = operators;
+    }
+
+    /** First step of {@code frames-in}. */
+    public void check(Exchange exchange) {
+        String token = Bearer.token(exchange);
+        if (token == null) {
+            throw new InvalidInputException(401, "unauthorized", "a device token is required (Authorization: Bearer ...)");
+        }
+        int dot = token.indexOf('.');
+        String device = dot > 0 ? token.substring(0, dot) : "";
+        if (Ids.isValid(device) && valid(device, token)) {
+            exchange.setProperty(DEVICE_PROPERTY, device);
+            return;
+        }
+        if (operators.isOperatorToken(token)) {
+            throw new InvalidInputException(403, "forbidden", "an operator token cannot post frames");
+        }
+        throw new InvalidInputException(401, "unauthorized", "the device token is not valid");
+    }
+
+    /** After the metadata is read: a device posts frames only as itself. */
+    public void sameDevice(Exchange exchange) {
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        if (!meta.device().equals(exchange.getProperty(DEVICE_PROPERTY, String.class))) {
+            throw new InvalidInputException(403, "forbidden", "this token may only post frames of its own device");
+        }
+    }
+
+    private boolean valid(String device, String token) {
+        String expected = DeviceKeys.httpToken(device, DeviceKeys.deviceKey(masterKey, device));
+        return DeviceKeys.same(expected.getBytes(StandardCharsets.US_ASCII), token.getBytes(StandardCharsets.US_ASCII));
+    }
+}

@@ -1,0 +1,123 @@
+package io.sightline.auth;
+
+import io.sightline.wire.DeviceKeys;
+import io.sightline.wire.InvalidInputException;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Operator authentication for the API, the live view and the console: the operator token
+ * ({@code SIGHTLINE_OPERATOR_TOKEN}) as a bearer token, or a session cookie. A session comes from a one-time
+ * login code (printed at start as a link, accepted from loopback only, used once) or from posting the operator
+ * token to {@code /login}. 401 without valid credentials, 403 for a device token.
+ */
+public class OperatorAuth {
+
+    public static final String COOKIE = "sightline_session";
+    private static final Duration SESSION = Duration.ofHours(12);
+    private static final Duration CODE = Duration.ofMinutes(10);
+
+    private final byte[] operatorToken;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Long> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Long> codes = new ConcurrentHashMap<>();
+
+    public OperatorAuth(String operatorToken) {
+        this.operatorToken = operatorToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    boolean isOperatorToken(String token) {
+        return DeviceKeys.same(operatorToken, token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** First step of every operator route. */
+    public void check(Exchange exchange) {
+        String token = Bearer.token(exchange);
+        if (token != null) {
+            if (isOperatorToken(token)) {
+                return;
+            }
+            if (token.indexOf('.') > 0) {
+                throw new InvalidInputException(403, "forbidden", "a device token cannot use the operator API");
+            }
+            throw new InvalidInputException(401, "unauthorized", "the operator token is not valid");
+        }
+        String session = cookie(exchange);
+        Long expires = session == null ? null : sessions.get(session);
+        if (expires != null && expires > System.currentTimeMillis()) {
+            return;
+        }
+        throw new InvalidInputException(401, "unauthorized", "log in: use the login link printed at start, or the operator token");
+    }
+
+    /** A new one-time login code, valid for 10 minutes. */
+    public String newLoginCode() {
+        String code = randomString();
+        codes.put(code, System.currentTimeMillis() + CODE.toMillis());
+        return code;
+    }
+
+    /** {@code GET /login?code=...} from loopback, or {@code POST /login} with the operator token: a session cookie. */
+    public void login(Exchange exchange) {
+        String code = exchange.getMessage().getHeader("code", String.class);
+        boolean ok;
+        if (code != null) {
+            Long expires = codes.remove(code);
+            ok = expires != null && expires > System.currentTimeMillis() && fromLoopback(exchange);
+        } else {
+            String token = exchange.getMessage().getHeader("token", String.class);
+            ok = token != null && isOperatorToken(token);
+        }
+        if (!ok) {
+            throw new InvalidInputException(401, "unauthorized", "the login code is unknown, used or expired, or the token is wrong");
+        }
+        String session = randomString();
+        sessions.put(session, System.currentTimeMillis() + SESSION.toMillis());
+        sessions.entrySet().removeIf(e -> e.getValue() < System.currentTimeMillis());
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
+                + SESSION.toSeconds());
+        exchange.getMessage().setHeader("Location", "/");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 303);
+        exchange.getMessage().setBody("");
+    }
+
+    private static boolean fromLoopback(Exchange exchange) {
+        if (exchange.getIn() instanceof HttpMessage http && http.getRequest() != null) {
+            try {
+                return InetAddress.getByName(http.getRequest().remoteAddress().hostAddress()).isLoopbackAddress();
+            } catch (Exception e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static String cookie(Exchange exchange) {
+        String header = exchange.getMessage().getHeader("Cookie", String.class);
+        if (header == null) {
+            return null;
+        }
+        for (String part : header.split(";")) {
+            String p = part.trim();
+            if (p.startsWith(COOKIE + "=")) {
+                return p.substring(COOKIE.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private String randomString() {
+        byte[] bytes = new byte[24];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}
