@@ -24,7 +24,7 @@ class MonitoringTest {
 
     static final List<String> ROUTES = List.of("capture", "detections-out", "frames-queue", "frames-out", "frames-replay",
             "post-frame", "spool", "detections-in", "frames-in", "recovery", "segments", "live-devices", "live-latest",
-            "live-mjpeg", "live-page");
+            "live-mjpeg", "login", "live-page");
 
     @TempDir
     Path dir;
@@ -121,7 +121,7 @@ class MonitoringTest {
             Map<String, Double> after = scrape(settings);
             assertThat(after).containsKeys(
                     "sightline_frames_captured_total{device=\"watched-cam\"}",
-                    "sightline_frames_rejected_total{reason=\"missing-header\"}",
+                    "sightline_frames_rejected_total{reason=\"unauthorized\"}",
                     "sightline_datagrams_rejected_total{reason=\"unsigned\"}",
                     "sightline_datagrams_lost_total{device=\"watched-cam\"}",
                     "sightline_bytes_sent_total{device=\"watched-cam\",path=\"udp\"}",
