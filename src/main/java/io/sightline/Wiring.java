@@ -1,6 +1,7 @@
 package io.sightline;
 
 import io.sightline.auth.DeviceAuth;
+import io.sightline.auth.DeviceRateLimit;
 import io.sightline.auth.OperatorAuth;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.capture.FrameSource;
@@ -141,6 +142,7 @@ final class Wiring {
         OperatorAuth operators = new OperatorAuth(secret(s, "sightline.operator-token").orElseGet(DeviceKeys::random));
         registry.bind("operatorAuth", operators);
         registry.bind("deviceAuth", new DeviceAuth(DeviceKeys.parse("master key", master), operators));
+        registry.bind("deviceRateLimit", new DeviceRateLimit(s.decimal("sightline.receiver.max-fps-per-device", 200)));
         registry.bind("datagramGuard", new DatagramGuard(DeviceKeys.parse("master key", master),
                 s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis));
         DetectionMatcher matcher = new DetectionMatcher(metrics);

@@ -229,4 +229,27 @@ class BadInputTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(noCookie.statusCode()).isEqualTo(401);
     }
+
+    @Test
+    void aDeviceOverItsRateGets429WithRetryAfterWhileOthersFlow() throws Exception {
+        Map<String, String> limited = Harness.receiver(data.resolveSibling("limited-data"));
+        limited.put("sightline.receiver.max-fps-per-device", "5");
+        try (Sightline rx = Sightline.start(limited)) {
+            String url = Harness.base(limited) + "/api/v1/frames";
+            byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+            List<Integer> statuses = new java.util.ArrayList<>();
+            HttpResponse<String> refused = null;
+            for (int frame = 0; frame < 30 && refused == null; frame++) {
+                HttpResponse<String> r = Harness.post(url, Harness.frameHeaders("greedy-cam", "s", frame, 1_700_000_400_000L + frame, "seg", false), jpeg);
+                statuses.add(r.statusCode());
+                refused = r.statusCode() == 429 ? r : null;
+            }
+            assertThat(refused).as("statuses " + statuses).isNotNull();
+            assertThat(error(refused, 429).get("error").asText()).isEqualTo("rate-limited");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+            // another device has its own budget
+            assertThat(Harness.post(url, Harness.frameHeaders("calm-cam", "s", 0, 1_700_000_400_000L, "seg", false), jpeg)
+                    .statusCode()).isEqualTo(201);
+        }
+    }
 }

@@ -55,6 +55,8 @@ final class Harness {
         p.put("sightline.spool.dir", data.resolveSibling("spool").toString());
         p.put("sightline.security.master-key", MASTER);
         p.put("sightline.operator-token", OPERATOR);
+        p.put("sightline.receiver.max-fps-per-device", "100000"); // tests post as fast as they can
+
         p.put("sightline.routes.reload", "false");
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
