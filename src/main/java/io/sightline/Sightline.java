@@ -1,6 +1,7 @@
 package io.sightline;
 
 import io.sightline.auth.OperatorAuth;
+import io.sightline.auth.Tls;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
@@ -9,6 +10,7 @@ import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.JsonErrorPages;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
+import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -121,10 +123,11 @@ public final class Sightline implements AutoCloseable {
             server.setPort(httpPort);
             server.setMaxBodySize(2 * s.number("sightline.frame.max-bytes", 8L << 20));
             loginCode = context.getRegistry().lookupByNameAndType("operatorAuth", OperatorAuth.class).newLoginCode();
-            banner.append("\n    Live view:   http://localhost:").append(httpPort).append("/")
-                    .append("\n    Log in:      http://localhost:").append(httpPort).append("/login?code=").append(loginCode)
+            banner.append("\n    Live view:   ").append(scheme(s)).append("://localhost:").append(httpPort).append("/")
+                    .append("\n    Log in:      ").append(scheme(s)).append("://localhost:").append(httpPort).append("/login?code=").append(loginCode)
                     .append("  (once, from this machine; or with SIGHTLINE_OPERATOR_TOKEN)");
         }
+        tls(m, s);
         monitoring(m, s, banner);
 
         String text = banner.toString();
@@ -172,6 +175,28 @@ public final class Sightline implements AutoCloseable {
                     .withRoutesReloadPattern(reload.toString())
                     .withRoutesReloadRemoveAllRoutes(false);
             banner.append("\n    Routes:      ").append(Path.of(routes).toAbsolutePath()).append(" (reloaded on change)");
+        }
+    }
+
+    private static String scheme(Settings s) {
+        return s.optional("sightline.tls.keystore").isPresent() ? "https" : "http";
+    }
+
+    /** TLS when a keystore (receiver) or the https scheme (sender) is configured; see docs/security.md. */
+    private void tls(BaseMainSupport m, Settings s) {
+        String keystore = role.receives() ? s.optional("sightline.tls.keystore").orElse(null) : null;
+        boolean https = role.sends() && s.text("sightline.receiver.scheme", "http").equals("https");
+        if (keystore == null && !https) {
+            return;
+        }
+        Tls.configure(m.getCamelContext(), keystore, Wiring.secret(s, "sightline.tls.keystore-password").orElse(""),
+                s.optional("sightline.tls.truststore").orElse(null),
+                Wiring.secret(s, "sightline.tls.truststore-password").orElse(""));
+        if (keystore != null) {
+            m.configure().httpServer().setUseGlobalSslContextParameters(true);
+        }
+        if (https) {
+            m.getCamelContext().getComponent("https", HttpComponent.class).setUseGlobalSslContextParameters(true);
         }
     }
 

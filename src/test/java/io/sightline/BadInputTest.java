@@ -87,6 +87,10 @@ class BadInputTest {
         assertThat(error(Harness.post(frames, Harness.frameHeaders("bad", "s", 3, t + 150, "seg", false), large), 413)
                 .get("error").asText()).isEqualTo("too-large");
 
+        Map<String, String> outside = Harness.frameHeaders("bad", "s", 3, t + 150, "seg", false);
+        outside.put("Sightline-Detections", "[{\"label\":\"motion\",\"confidence\":0.5,\"box\":[10,10,161,50]}]");
+        assertThat(error(Harness.post(frames, outside, small), 400).get("error").asText()).isEqualTo("invalid-detections");
+
         assertThat(Harness.post(frames, Harness.frameHeaders("bad", "s", 4, t + 200, "seg", true), small).statusCode()).isEqualTo(201);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "bad").size() == 1);
@@ -232,7 +236,7 @@ class BadInputTest {
 
     @Test
     void aDeviceOverItsRateGets429WithRetryAfterWhileOthersFlow() throws Exception {
-        Map<String, String> limited = Harness.receiver(data.resolveSibling("limited-data"));
+        Map<String, String> limited = Harness.receiver(data.resolve("limited"));
         limited.put("sightline.receiver.max-fps-per-device", "5");
         try (Sightline rx = Sightline.start(limited)) {
             String url = Harness.base(limited) + "/api/v1/frames";

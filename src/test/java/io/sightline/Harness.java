@@ -52,7 +52,7 @@ final class Harness {
         p.put("sightline.receiver.http-port", String.valueOf(freeTcpPort()));
         p.put("sightline.receiver.udp-port", String.valueOf(freeUdpPort()));
         p.put("sightline.data-dir", data.toString());
-        p.put("sightline.spool.dir", data.resolveSibling("spool").toString());
+        p.put("sightline.spool.dir", data.resolve("spool").toString());
         p.put("sightline.security.master-key", MASTER);
         p.put("sightline.operator-token", OPERATOR);
         p.put("sightline.receiver.max-fps-per-device", "100000"); // tests post as fast as they can

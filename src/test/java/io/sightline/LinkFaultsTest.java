@@ -7,6 +7,7 @@ import org.apache.camel.component.seda.SedaEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,13 +32,20 @@ class LinkFaultsTest {
     @TempDir
     Path dir;
 
-    private Map<String, String> senderVia(ImpairmentProxy proxy, Map<String, String> receiver, String device, String source) throws Exception {
+    /** A sender whose receiver is reached through {@code proxy}, with short timeouts (faults show sooner). */
+    static Map<String, String> senderThrough(ImpairmentProxy proxy, Map<String, String> receiver, String device,
+                                             String source) throws IOException {
         Map<String, String> s = Harness.sender(receiver, device, source);
         s.put("sightline.receiver.http-port", String.valueOf(proxy.tcpPort()));
         s.put("sightline.receiver.udp-port", String.valueOf(proxy.udpPort()));
-        s.put("sightline.segment.seconds", "2");
         s.put("sightline.sender.response-timeout-ms", "3000");
         s.put("sightline.sender.connect-timeout-ms", "2000");
+        return s;
+    }
+
+    private Map<String, String> senderVia(ImpairmentProxy proxy, Map<String, String> receiver, String device, String source) throws Exception {
+        Map<String, String> s = senderThrough(proxy, receiver, device, source);
+        s.put("sightline.segment.seconds", "2");
         return s;
     }
 

@@ -127,16 +127,6 @@ class NetworkNamespaceTest {
                 Integer.parseInt(receiverSettings.get("sightline.receiver.udp-port")));
     }
 
-    private static Map<String, String> senderVia(ImpairmentProxy proxy, Map<String, String> receiver, String device,
-                                                 String source) throws IOException {
-        Map<String, String> s = Harness.sender(receiver, device, source);
-        s.put("sightline.receiver.http-port", String.valueOf(proxy.tcpPort()));
-        s.put("sightline.receiver.udp-port", String.valueOf(proxy.udpPort()));
-        s.put("sightline.sender.response-timeout-ms", "3000");
-        s.put("sightline.sender.connect-timeout-ms", "2000");
-        return s;
-    }
-
     @Test
     void kernelLossWithDelayDeliversEveryFrameOnce() throws Exception {
         int frames = 200;
@@ -145,7 +135,7 @@ class NetworkNamespaceTest {
         Map<String, String> rx = startReceiver(data);
         drop("numgen random mod 100 < 5");
         try (ImpairmentProxy proxy = proxyTo(rx).delay(100, 20)) {
-            Map<String, String> sender = senderVia(proxy, rx, "netns-lossy", video.toString());
+            Map<String, String> sender = LinkFaultsTest.senderThrough(proxy, rx, "netns-lossy", video.toString());
             sender.put("sightline.source.loop", "false");
             long captured;
             try (Sightline tx = Sightline.start(sender)) {
@@ -172,7 +162,7 @@ class NetworkNamespaceTest {
         Path data = dir.resolve("data");
         Map<String, String> rx = startReceiver(data);
         try (ImpairmentProxy proxy = proxyTo(rx)) {
-            Map<String, String> sender = senderVia(proxy, rx, "netns-cut", "synthetic");
+            Map<String, String> sender = LinkFaultsTest.senderThrough(proxy, rx, "netns-cut", "synthetic");
             sender.put("sightline.capture.width", "320");
             sender.put("sightline.capture.height", "240");
             long captured;
@@ -214,7 +204,7 @@ class NetworkNamespaceTest {
         Map<String, String> rx = startReceiver(data);
         run("tc", "qdisc", "add", "dev", HOST_IF, "root", "tbf", "rate", "2mbit", "burst", "32kbit", "latency", "400ms");
         try (ImpairmentProxy proxy = proxyTo(rx)) {
-            Map<String, String> sender = senderVia(proxy, rx, "netns-narrow", "synthetic");
+            Map<String, String> sender = LinkFaultsTest.senderThrough(proxy, rx, "netns-narrow", "synthetic");
             long captured;
             try (Sightline tx = Sightline.start(sender)) {
                 SedaEndpoint queue = tx.context().getEndpoint("seda:frames-out", SedaEndpoint.class);

@@ -37,10 +37,11 @@ public final class DatagramCodec {
 
     private static byte[] fit(DetectionDatagram datagram) {
         byte[] bytes = Json.bytes(datagram);
-        if (bytes.length <= MAX_JSON) {
+        if (bytes.length <= MAX_JSON && datagram.detections().size() <= Json.MAX_DETECTIONS) {
             return bytes;
         }
         List<Detection> sorted = mostConfidentFirst(datagram.detections());
+        sorted = sorted.subList(0, Math.min(sorted.size(), Json.MAX_DETECTIONS));
         int total = datagram.detections().size() + datagram.omitted();
         // binary search for the largest prefix of the most confident detections that fits
         int lo = 0;
@@ -120,7 +121,7 @@ public final class DatagramCodec {
         if (d.seq() < 0 || d.frame() < 0 || d.t() < 0 || d.omitted() < 0 || d.spooled() < 0) {
             throw new InvalidInputException(400, "malformed", "negative counter");
         }
-        d.detections().forEach(det -> Json.check(det, "malformed"));
+        Json.checkAll(d.detections(), "malformed");
         return d;
     }
 }

@@ -21,9 +21,17 @@ public final class JpegCheck {
         this.maxBytes = maxBytes;
     }
 
-    /** Route step of {@code frames-in}. */
+    /** Route step of {@code frames-in}: a JPEG, and the frame's detection boxes inside it. */
     public void check(Exchange exchange) {
-        exchange.setProperty(SIZE_PROPERTY, inspect(exchange.getMessage().getBody(byte[].class), maxBytes));
+        Size size = inspect(exchange.getMessage().getBody(byte[].class), maxBytes);
+        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        for (Detection d : meta.detections()) {
+            if (d.box()[2] > size.width() || d.box()[3] > size.height()) {
+                throw new InvalidInputException(400, "invalid-detections",
+                        "a detection box reaches outside the " + size.width() + "x" + size.height() + " frame");
+            }
+        }
+        exchange.setProperty(SIZE_PROPERTY, size);
     }
 
     public static Size inspect(byte[] body, long maxBytes) {

@@ -19,6 +19,8 @@ public final class Json {
 
     private static final TypeReference<List<Detection>> DETECTIONS = new TypeReference<>() {
     };
+    /** At most this many detections per frame, on both paths. */
+    public static final int MAX_DETECTIONS = 64;
 
     private Json() {
     }
@@ -50,15 +52,26 @@ public final class Json {
         if (parsed == null) {
             throw new InvalidInputException(400, error, "detections must be an array");
         }
-        parsed.forEach(d -> check(d, error));
+        checkAll(parsed, error);
         return parsed;
     }
 
-    static void check(Detection d, String error) {
+    static void checkAll(List<Detection> detections, String error) {
+        if (detections.size() > MAX_DETECTIONS) {
+            throw new InvalidInputException(400, error, "more than " + MAX_DETECTIONS + " detections");
+        }
+        detections.forEach(d -> check(d, error));
+    }
+
+    private static void check(Detection d, String error) {
         if (d == null || d.label() == null || d.label().isEmpty() || d.label().length() > 64 || d.box() == null || d.box().length != 4
                 || !Double.isFinite(d.confidence()) || d.confidence() < 0 || d.confidence() > 1) {
             throw new InvalidInputException(400, error,
-                    "each detection needs a label, a confidence in [0,1] and a box of 4 integers");
+                    "each detection needs a label of 1-64 characters, a confidence in [0,1] and a box of 4 integers");
+        }
+        int[] b = d.box();
+        if (b[0] < 0 || b[1] < 0 || b[0] > b[2] || b[1] > b[3] || b[2] > JpegCheck.MAX_DIMENSION || b[3] > JpegCheck.MAX_DIMENSION) {
+            throw new InvalidInputException(400, error, "a box must be [x1, y1, x2, y2] with 0 <= x1 <= x2 and 0 <= y1 <= y2");
         }
     }
 }

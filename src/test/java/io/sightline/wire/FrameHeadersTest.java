@@ -67,6 +67,17 @@ class FrameHeadersTest {
         assertThatThrownBy(() -> headers.read(firstAfterFrame)).isInstanceOf(InvalidInputException.class)
                 .extracting("error").isEqualTo("invalid-header");
 
+        Exchange tooMany = valid();
+        tooMany.getMessage().setHeader(FrameHeaders.DETECTIONS, "[" + String.join(",", java.util.Collections.nCopies(65,
+                "{\"label\":\"m\",\"confidence\":0.5,\"box\":[0,0,1,1]}")) + "]");
+        assertThatThrownBy(() -> headers.read(tooMany)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("more than 64");
+
+        Exchange invertedBox = valid();
+        invertedBox.getMessage().setHeader(FrameHeaders.DETECTIONS, "[{\"label\":\"m\",\"confidence\":0.5,\"box\":[9,0,1,1]}]");
+        assertThatThrownBy(() -> headers.read(invertedBox)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("x1 <= x2");
+
         Exchange badJson = valid();
         badJson.getMessage().setHeader(FrameHeaders.DETECTIONS, "[{\"label\":1}");
         assertThatThrownBy(() -> headers.read(badJson)).isInstanceOf(InvalidInputException.class)
