@@ -7,7 +7,7 @@ import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DeviceKeys;
-import io.sightline.wire.JsonErrorPages;
+import io.sightline.wire.HttpGuards;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.http.HttpComponent;
@@ -131,6 +131,7 @@ public final class Sightline implements AutoCloseable {
         monitoring(m, s, banner);
 
         String text = banner.toString();
+        long uploadTimeout = s.number("sightline.receiver.upload-timeout-ms", 60_000);
         try {
             context.addStartupListener(new StartupListener() {
                 @Override
@@ -141,7 +142,7 @@ public final class Sightline implements AutoCloseable {
                 @Override
                 public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
                     if (role.receives()) {
-                        JsonErrorPages.install(ctx, httpPort);
+                        HttpGuards.install(ctx, httpPort, uploadTimeout);
                     }
                     LOG.info(text);
                 }

@@ -42,6 +42,7 @@ class BadInputTest {
         settings = Harness.receiver(data);
         settings.put("sightline.frame.max-bytes", String.valueOf(MAX_BYTES));
         settings.put("sightline.segment.idle-timeout-ms", "1500");
+        settings.put("sightline.receiver.upload-timeout-ms", "2000");
         receiver = Sightline.start(settings);
         frames = Harness.base(settings) + "/api/v1/frames";
     }
@@ -255,5 +256,47 @@ class BadInputTest {
             assertThat(Harness.post(url, Harness.frameHeaders("calm-cam", "s", 0, 1_700_000_400_000L, "seg", false), jpeg)
                     .statusCode()).isEqualTo(201);
         }
+    }
+
+    @Test
+    void aClientTricklingItsBodyIsCutOffWhileOthersFlowAndOversizedHeadsAreRefused() throws Exception {
+        int port = Integer.parseInt(settings.get("sightline.receiver.http-port"));
+        byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+        try (java.net.Socket slow = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            slow.setSoTimeout(15_000);
+            java.io.OutputStream out = slow.getOutputStream();
+            String head = "POST /api/v1/frames HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/jpeg\r\n"
+                    + "Authorization: Bearer " + Harness.deviceToken("slow-cam") + "\r\nSightline-Device: slow-cam\r\n"
+                    + "Sightline-Stream: s\r\nSightline-Frame: 0\r\nSightline-Capture-Time: 1\r\nSightline-Segment: seg\r\n"
+                    + "Content-Length: 20000\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread trickle = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 100; i++) { // one byte every 100 ms: 10 s at most
+                        out.write(0);
+                        out.flush();
+                        Thread.sleep(100);
+                    }
+                } catch (Exception closed) {
+                    // the receiver hung up: what we want
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+            // valid traffic from another device keeps flowing meanwhile
+            for (int frame = 0; frame < 5; frame++) {
+                assertThat(Harness.post(frames, Harness.frameHeaders("steady-cam", "s", frame, 1_700_000_500_000L + frame, "seg", false), jpeg)
+                        .statusCode()).isEqualTo(201);
+            }
+            String response = new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(response).isEqualTo("HTTP/1.1 408");
+            trickle.join(15_000);
+        }
+        assertThat(data.resolve("incoming/slow-cam")).doesNotExist();
+
+        Map<String, String> hugeHead = Harness.frameHeaders("bad", "s", 9, 1_700_000_000_000L, "seg", false);
+        hugeHead.put("X-Filler", "x".repeat(10_000));
+        assertThat(Harness.post(frames, hugeHead, jpeg).statusCode()).isEqualTo(431);
     }
 }

@@ -1,27 +1,33 @@
 package io.sightline.wire;
 
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 import java.util.Map;
 
 /**
- * Errors raised by the HTTP server itself before any route runs (a body over the server's limit, a request it
- * cannot parse), answered with the same {@code {"error", "detail"}} envelope as the routes use.
+ * What the receiver's HTTP server does before any route runs: a deadline for a frame upload to arrive whole
+ * (a client that trickles its body is cut off with 408 instead of holding a connection), and errors raised by
+ * the server itself (a body over its limit, a request it cannot parse, that deadline) answered with the same
+ * {@code {"error", "detail"}} envelope as the routes use.
  */
-public final class JsonErrorPages {
+public final class HttpGuards {
 
     private static final Map<Integer, String[]> PAGES = Map.of(
             400, new String[] {"bad-request", "the request could not be parsed"},
+            408, new String[] {"request-timeout", "the request did not arrive in time"},
             413, new String[] {"too-large", "the request body exceeds the server's limit"});
 
-    private JsonErrorPages() {
+    private HttpGuards() {
     }
 
-    public static void install(CamelContext context, int port) {
+    public static void install(CamelContext context, int port, long uploadTimeoutMillis) {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
-        router.route().failureHandler(JsonErrorPages::answer);
+        // only the upload path: the live MJPEG responses are meant to last
+        router.route("/api/v1/frames").order(-100).handler(TimeoutHandler.create(uploadTimeoutMillis, 408));
+        router.route().failureHandler(HttpGuards::answer);
     }
 
     private static void answer(RoutingContext ctx) {
