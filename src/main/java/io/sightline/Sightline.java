@@ -142,7 +142,7 @@ public final class Sightline implements AutoCloseable {
                 @Override
                 public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) {
                     if (role.receives()) {
-                        HttpGuards.install(ctx, httpPort, uploadTimeout);
+                        HttpGuards.install(ctx, httpPort, uploadTimeout, metrics);
                     }
                     LOG.info(text);
                 }

@@ -2,6 +2,7 @@ package io.sightline.wire;
 
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.TimeoutHandler;
+import io.sightline.monitor.SightlineMetrics;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
@@ -23,20 +24,21 @@ public final class HttpGuards {
     private HttpGuards() {
     }
 
-    public static void install(CamelContext context, int port, long uploadTimeoutMillis) {
+    public static void install(CamelContext context, int port, long uploadTimeoutMillis, SightlineMetrics metrics) {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
         // only the upload path: the live MJPEG responses are meant to last
         router.route("/api/v1/frames").order(-100).handler(TimeoutHandler.create(uploadTimeoutMillis, 408));
-        router.route().failureHandler(HttpGuards::answer);
+        router.route().failureHandler(ctx -> answer(ctx, metrics));
     }
 
-    private static void answer(RoutingContext ctx) {
+    private static void answer(RoutingContext ctx, SightlineMetrics metrics) {
         int status = ctx.statusCode();
         String[] page = PAGES.get(status);
         if (page == null || ctx.response().ended() || ctx.response().headWritten()) {
             ctx.next();
             return;
         }
+        metrics.counter("http.refused", "reason", page[0]).increment();
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                 .end(Json.text(Map.of("error", page[0], "detail", page[1])));
     }
