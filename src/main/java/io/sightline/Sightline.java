@@ -92,7 +92,8 @@ public final class Sightline implements AutoCloseable {
         role = Role.parse(s.text("sightline.role", "all"));
         String name = "sightline-" + role.name().toLowerCase(Locale.ROOT)
                 + (role.sends() ? "-" + Wiring.deviceId(s) : "");
-        m.configure().withName(name);
+        // keys and tokens may come through properties: Camel's start-up summary of them must not be logged
+        m.configure().withName(name).setAutoConfigurationLogSummary(false);
         StringBuilder banner = new StringBuilder("Sightline started: ").append(name);
         loadRoutes(m, s, banner);
 

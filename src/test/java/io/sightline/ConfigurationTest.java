@@ -81,6 +81,8 @@ class ConfigurationTest {
                 process.destroyForcibly();
             }
         }
-        assertThat(Files.readString(work.resolve("sightline.log"))).contains("Sightline started: sightline-receiver");
+        String log = Files.readString(work.resolve("sightline.log"));
+        assertThat(log).contains("Sightline started: sightline-receiver");
+        assertThat(log).as("secrets in the log").doesNotContain(Harness.MASTER).doesNotContain(Harness.OPERATOR);
     }
 }
