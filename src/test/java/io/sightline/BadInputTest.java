@@ -232,7 +232,22 @@ class BadInputTest {
         assertThat(error(again, 401).get("error").asText()).isEqualTo("unauthorized");
         HttpResponse<String> noCookie = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(noCookie.statusCode()).isEqualTo(401);
+        assertThat(noCookie.statusCode()).isEqualTo(303);
+        assertThat(noCookie.headers().firstValue("Location")).hasValue("/login");
+        HttpResponse<String> form = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/login")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(form.body()).contains("name=\"token\"");
+        HttpResponse<String> withToken = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token="
+                        + java.net.URLEncoder.encode(Harness.OPERATOR, java.nio.charset.StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(withToken.statusCode()).isEqualTo(303);
+        assertThat(withToken.headers().firstValue("Set-Cookie")).hasValueSatisfying(c -> assertThat(c).startsWith("sightline_session="));
+        HttpResponse<String> wrongToken = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=guess")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongToken.statusCode()).isEqualTo(401);
     }
 
     @Test

@@ -38,6 +38,16 @@ public class OperatorAuth {
         return DeviceKeys.same(operatorToken, token.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** For the page: whether the request is an operator's (else the route sends the browser to the login form). */
+    public boolean permits(Exchange exchange) {
+        try {
+            check(exchange);
+            return true;
+        } catch (InvalidInputException e) {
+            return false;
+        }
+    }
+
     /** First step of every operator route. */
     public void check(Exchange exchange) {
         String token = Bearer.token(exchange);
