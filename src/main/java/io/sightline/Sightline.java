@@ -1,5 +1,6 @@
 package io.sightline;
 
+import io.sightline.auth.IdleTimeoutVertx;
 import io.sightline.auth.OperatorAuth;
 import io.sightline.auth.Tls;
 import io.sightline.capture.CaptureProcessor;
@@ -8,6 +9,7 @@ import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.HttpGuards;
+import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.http.HttpComponent;
@@ -41,6 +43,7 @@ public final class Sightline implements AutoCloseable {
     private LiveHub live;
     private HawtioConsole hawtio;
     private String loginCode;
+    private Vertx vertx;
 
     private Sightline(Map<String, String> overrides) {
         main = new Main();
@@ -61,16 +64,12 @@ public final class Sightline implements AutoCloseable {
 
             @Override
             public void beforeStop(BaseMainSupport m) {
-                if (live != null) {
-                    live.closeStreams();
-                }
+                endStreams();
             }
 
             @Override
             public void afterStop(BaseMainSupport m) {
-                if (capture != null) {
-                    capture.close();
-                }
+                release();
             }
         });
     }
@@ -117,6 +116,8 @@ public final class Sightline implements AutoCloseable {
         }
         int httpPort = s.integer("sightline.receiver.http-port", 8080);
         if (role.receives()) {
+            vertx = Vertx.vertx();
+            context.getRegistry().bind("vertx", IdleTimeoutVertx.wrap(vertx, s.integer("sightline.receiver.idle-timeout-s", 60)));
             live = Wiring.bindReceiver(s, context.getRegistry(), metrics, master);
             var server = m.configure().httpServer();
             server.setEnabled(true);
@@ -258,8 +259,29 @@ public final class Sightline implements AutoCloseable {
         return loginCode;
     }
 
+    /** Live viewers would hold up a graceful stop: their streams end first. */
+    private void endStreams() {
+        if (live != null) {
+            live.closeStreams();
+        }
+    }
+
+    /** What Camel does not own: the frame source and the receiver's Vert.x instance. */
+    private synchronized void release() {
+        if (capture != null) {
+            capture.close();
+            capture = null;
+        }
+        if (vertx != null) {
+            vertx.close();
+            vertx = null;
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        endStreams();
         main.stop();
+        release();
     }
 }

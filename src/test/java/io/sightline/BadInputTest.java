@@ -314,4 +314,31 @@ class BadInputTest {
         hugeHead.put("X-Filler", "x".repeat(10_000));
         assertThat(Harness.post(frames, hugeHead, jpeg).statusCode()).isEqualTo(431);
     }
+
+    @Test
+    void idleConnectionsAndHalfSentHeadsAreClosed() throws Exception {
+        Map<String, String> impatient = Harness.receiver(data.resolve("impatient"));
+        impatient.put("sightline.receiver.idle-timeout-s", "2");
+        try (Sightline rx = Sightline.start(impatient)) {
+            idleConnectionsAreClosed(Integer.parseInt(impatient.get("sightline.receiver.http-port")));
+        }
+    }
+
+    private static void idleConnectionsAreClosed(int port) throws Exception {
+        for (String sent : new String[] {"", "POST /api/v1/frames HTTP/1.1\r\nHost: x\r\n"}) {
+            try (java.net.Socket idle = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                idle.setSoTimeout(15_000);
+                idle.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
+                idle.getOutputStream().flush();
+                // the server closes the connection after 2 s of silence; a read then ends (or is reset)
+                int read;
+                try {
+                    read = idle.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    read = -1;
+                }
+                assertThat(read).as("after sending '" + sent.trim() + "'").isEqualTo(-1);
+            }
+        }
+    }
 }
