@@ -27,6 +27,7 @@ import io.sightline.segment.FrameRecovery;
 import io.sightline.segment.FrameStore;
 import io.sightline.segment.H264Muxer;
 import io.sightline.segment.MjpegCopyMuxer;
+import io.sightline.segment.Retention;
 import io.sightline.segment.SegmentAggregation;
 import io.sightline.segment.SegmentWriter;
 import io.sightline.segment.VideoMuxer;
@@ -160,6 +161,8 @@ final class Wiring {
         registry.bind("segmentAggregation", new SegmentAggregation());
         registry.bind("segmentRepository", new MemoryAggregationRepository());
         registry.bind("segmentWriter", new SegmentWriter(data, muxer(s), matcher, metrics));
+        registry.bind("retention", new Retention(data, Duration.ofHours(s.number("sightline.retention.max-age-hours", 24 * 30)),
+                s.number("sightline.retention.max-bytes", 100L << 30), metrics));
         HealthCheck dataDir = HealthChecks.dataDir(data, s.number("sightline.health.min-free-bytes", 256L << 20));
         registry.bind("health-" + dataDir.getId(), dataDir);
         HealthChecks.expose(dataDir, metrics);

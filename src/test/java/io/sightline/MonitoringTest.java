@@ -24,7 +24,7 @@ class MonitoringTest {
 
     static final List<String> ROUTES = List.of("capture", "detections-out", "frames-queue", "frames-out", "frames-replay",
             "post-frame", "spool", "detections-in", "frames-in", "recovery", "segments", "live-devices", "live-latest",
-            "live-mjpeg", "login", "live-page");
+            "live-mjpeg", "login", "live-page", "retention");
 
     @TempDir
     Path dir;

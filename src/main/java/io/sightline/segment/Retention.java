@@ -1,0 +1,100 @@
+package io.sightline.segment;
+
+import io.sightline.monitor.SightlineMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Keeps the segment store within bounds: deletes segments (video and sidecar together) whose newest file is
+ * older than {@code maxAge}, then, while the store is above {@code maxBytes}, the oldest first. Only finished
+ * segments are candidates: a segment is written under a temporary name and renamed, so a file still being
+ * written ({@code .part}) is never touched. Empty day and device directories are removed.
+ */
+public class Retention {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+
+    private final Path segmentsDir;
+    private final Duration maxAge;
+    private final long maxBytes;
+    private final SightlineMetrics metrics;
+
+    /** One finished segment: its video and sidecar. */
+    record Segment(Path video, Path sidecar, long modified, long bytes) {
+    }
+
+    public Retention(Path dataDir, Duration maxAge, long maxBytes, SightlineMetrics metrics) {
+        this.segmentsDir = dataDir.resolve("segments");
+        this.maxAge = maxAge;
+        this.maxBytes = maxBytes;
+        this.metrics = metrics;
+    }
+
+    /** Step of the {@code retention} route; returns how many segments it deleted. */
+    public synchronized int enforce() throws IOException {
+        List<Segment> segments = segments();
+        long total = segments.stream().mapToLong(Segment::bytes).sum();
+        long oldestAllowed = System.currentTimeMillis() - maxAge.toMillis();
+        int deleted = 0;
+        for (Segment s : segments) { // oldest first
+            if (s.modified() >= oldestAllowed && total <= maxBytes) {
+                break;
+            }
+            delete(s);
+            total -= s.bytes();
+            deleted++;
+        }
+        if (deleted > 0) {
+            metrics.counter("segments.deleted").increment(deleted);
+            LOG.info("Retention deleted {} segments; {} bytes of segments remain", deleted, total);
+            removeEmptyDirectories();
+        }
+        return deleted;
+    }
+
+    private List<Segment> segments() throws IOException {
+        List<Segment> found = new ArrayList<>();
+        if (!Files.isDirectory(segmentsDir)) {
+            return found;
+        }
+        try (Stream<Path> files = Files.walk(segmentsDir, 3)) {
+            for (Path sidecar : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+                String name = sidecar.getFileName().toString();
+                Path video = sidecar.resolveSibling(name.substring(0, name.length() - 5) + ".mkv");
+                long bytes = Files.size(sidecar) + (Files.exists(video) ? Files.size(video) : 0);
+                long modified = Math.max(Files.getLastModifiedTime(sidecar).toMillis(),
+                        Files.exists(video) ? Files.getLastModifiedTime(video).toMillis() : 0);
+                found.add(new Segment(video, sidecar, modified, bytes));
+            }
+        }
+        found.sort(Comparator.comparingLong(Segment::modified));
+        return found;
+    }
+
+    private static void delete(Segment s) throws IOException {
+        Files.deleteIfExists(s.video()); // the video first: a sidecar without its video still says what was there
+        Files.deleteIfExists(s.sidecar());
+    }
+
+    private void removeEmptyDirectories() throws IOException {
+        try (Stream<Path> dirs = Files.walk(segmentsDir, 2)) {
+            for (Path dir : dirs.filter(Files::isDirectory).filter(d -> !d.equals(segmentsDir))
+                    .sorted(Comparator.reverseOrder()).toList()) {
+                try (Stream<Path> content = Files.list(dir)) {
+                    if (content.findAny().isEmpty()) {
+                        Files.deleteIfExists(dir);
+                    }
+                }
+            }
+        }
+    }
+}

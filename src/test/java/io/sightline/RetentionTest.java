@@ -1,0 +1,83 @@
+package io.sightline;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sightline.monitor.SightlineMetrics;
+import io.sightline.segment.Retention;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class RetentionTest {
+
+    @TempDir
+    Path dir;
+
+    private static void age(Path file, Duration by) throws Exception {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(by)));
+    }
+
+    private static List<Path> threeSegments(Map<String, String> settings, Path data) throws Exception {
+        byte[] jpeg = Harness.syntheticJpeg(160, 120, 80);
+        String url = Harness.base(settings) + "/api/v1/frames";
+        for (int segment = 0; segment < 3; segment++) {
+            for (int frame = 0; frame < 2; frame++) {
+                long n = segment * 2L + frame;
+                Map<String, String> h = Harness.frameHeaders("kept-cam", "s", n, 1_700_000_000_000L + n * 50, "seg" + segment, frame == 1);
+                h.put("Sightline-Segment-First", String.valueOf(segment * 2L));
+                assertThat(Harness.post(url, h, jpeg).statusCode()).isEqualTo(201);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, "kept-cam").size() == 3);
+        return Segments.sidecars(data, "kept-cam");
+    }
+
+    @Test
+    void theRetentionRouteDeletesSegmentsPastTheirAgeButNeverAFileBeingWritten() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> settings = Harness.receiver(data);
+        settings.put("sightline.retention.check-ms", "300");
+        try (Sightline rx = Sightline.start(settings)) {
+            List<Path> sidecars = threeSegments(settings, data);
+            Path old = sidecars.get(0);
+            Path oldVideo = Segments.video(old);
+            Path partial = old.resolveSibling("seg9.mkv.part");
+            Files.write(partial, new byte[100]);
+            for (Path f : List.of(old, oldVideo, partial)) {
+                age(f, Duration.ofDays(31));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(old));
+            assertThat(oldVideo).doesNotExist();
+            assertThat(partial).exists();
+            assertThat(Segments.sidecars(data, "kept-cam")).containsExactly(sidecars.get(1), sidecars.get(2));
+        }
+    }
+
+    @Test
+    void aboveTheByteLimitTheOldestGoFirst() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, String> settings = Harness.receiver(data);
+        List<Path> sidecars;
+        try (Sightline rx = Sightline.start(settings)) {
+            sidecars = threeSegments(settings, data);
+        }
+        for (int i = 0; i < 3; i++) { // make the order certain: seg0 oldest
+            age(sidecars.get(i), Duration.ofMinutes(30 - i));
+            age(Segments.video(sidecars.get(i)), Duration.ofMinutes(30 - i));
+        }
+        long newest = Files.size(sidecars.get(2)) + Files.size(Segments.video(sidecars.get(2)));
+        Retention retention = new Retention(data, Duration.ofDays(30), newest, new SightlineMetrics(new SimpleMeterRegistry()));
+        assertThat(retention.enforce()).isEqualTo(2);
+        assertThat(Segments.sidecars(data, "kept-cam")).containsExactly(sidecars.get(2));
+        assertThat(retention.enforce()).isZero();
+    }
+}
