@@ -250,10 +250,6 @@ public final class Sightline implements AutoCloseable {
         return main.getCamelContext();
     }
 
-    public Role role() {
-        return role;
-    }
-
     /** The one-time login code printed at start (receivers only). */
     public String loginCode() {
         return loginCode;

@@ -20,7 +20,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Starts real Sightline processes (in this JVM) on free ports, and speaks HTTP to them. */
-final class Harness {
+public final class Harness {
 
     static final HttpClient HTTP = HttpClient.newHttpClient();
     /** The receivers' master key in this test run. */
@@ -106,7 +106,7 @@ final class Harness {
     }
 
     /** An MPEG-4 file whose frame n shows marker n (the synthetic scene, frame by frame). */
-    static Path markedVideo(Path dir, int frames, int width, int height, int fps) throws Exception {
+    public static Path markedVideo(Path dir, int frames, int width, int height, int fps) throws Exception {
         Path file = dir.resolve("marked-" + width + "x" + height + "-" + frames + ".mkv");
         SyntheticSource scene = new SyntheticSource(width, height);
         scene.open();

@@ -128,8 +128,4 @@ public class Spool {
     public int frames() {
         return files.size();
     }
-
-    public long bytes() {
-        return bytes.get();
-    }
 }

@@ -143,8 +143,4 @@ public class LiveHub {
     public void closeStreams() {
         new ArrayList<>(streams).forEach(MjpegStream::close);
     }
-
-    public int viewers() {
-        return streams.size();
-    }
 }

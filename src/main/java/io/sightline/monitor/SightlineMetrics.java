@@ -30,10 +30,6 @@ public class SightlineMetrics {
         this.registry = registry;
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     public Counter counter(String name, String... tags) {
         return registry.counter("sightline." + name, tags);
     }

@@ -2,15 +2,13 @@ package io.sightline.capture;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sightline.Harness;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,23 +33,7 @@ class SourcesTest {
     Path dir;
 
     private Path video(int frames) throws Exception {
-        Path file = dir.resolve("clip.mkv");
-        SyntheticSource scene = new SyntheticSource(320, 240);
-        scene.open();
-        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 320, 240, 0)) {
-            recorder.setFormat("matroska");
-            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
-            recorder.setVideoQuality(2);
-            recorder.setFrameRate(20);
-            recorder.start();
-            for (int i = 0; i < frames; i++) {
-                recorder.record(converter.convert(scene.grab()));
-            }
-            recorder.stop();
-        }
-        scene.close();
-        return file;
+        return Harness.markedVideo(dir, frames, 320, 240, 20);
     }
 
     @Test
