@@ -109,6 +109,16 @@ class LinkFaultsTest {
         assertExactlyOnce(data, "lossy-cam", frames);
     }
 
+    private static List<String> listIncoming(Path data) throws IOException {
+        Path incoming = data.resolve("incoming");
+        if (!java.nio.file.Files.exists(incoming)) {
+            return List.of();
+        }
+        try (var files = java.nio.file.Files.walk(incoming)) {
+            return files.map(incoming::relativize).map(Path::toString).toList();
+        }
+    }
+
     static long receiverLastFrame(Map<String, String> receiver) throws Exception {
         JsonNode devices = Segments.JSON.readTree(Harness.get(Harness.base(receiver) + "/api/v1/devices").body());
         return devices.isEmpty() ? -1 : devices.get(0).get("lastFrame").asLong();
@@ -273,7 +283,12 @@ class LinkFaultsTest {
                     acknowledgedAtKill, captured);
         }
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> segmentFrames(data, "kill-cam") >= captured);
+            await().atMost(Duration.ofSeconds(90)).until(() -> segmentFrames(data, "kill-cam") >= captured);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // once seen under full-suite load: say what is missing and what the receiver logged
+            System.out.println("kill -9 diagnosis: segments " + Segments.framesByStream(data, "kill-cam")
+                    + "\nincoming " + listIncoming(data) + "\nreceiver log:\n" + java.nio.file.Files.readString(log));
+            throw e;
         } finally {
             rx.close();
         }
