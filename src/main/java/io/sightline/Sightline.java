@@ -4,12 +4,14 @@ import io.sightline.auth.IdleTimeoutVertx;
 import io.sightline.auth.OperatorAuth;
 import io.sightline.auth.Tls;
 import io.sightline.capture.CaptureProcessor;
+import io.sightline.live.LiveEvents;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.HttpGuards;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.http.HttpComponent;
@@ -41,6 +43,7 @@ public final class Sightline implements AutoCloseable {
     private Role role;
     private CaptureProcessor capture;
     private LiveHub live;
+    private LiveEvents events;
     private HawtioConsole hawtio;
     private String loginCode;
     private Vertx vertx;
@@ -116,9 +119,11 @@ public final class Sightline implements AutoCloseable {
         }
         int httpPort = s.integer("sightline.receiver.http-port", 8080);
         if (role.receives()) {
-            vertx = Vertx.vertx();
+            // streamed responses (live MJPEG, event streams) each hold a worker thread while they wait
+            vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(20 + 2 * s.integer("sightline.live.max-viewers", 16)));
             context.getRegistry().bind("vertx", IdleTimeoutVertx.wrap(vertx, s.integer("sightline.receiver.idle-timeout-s", 60)));
             live = Wiring.bindReceiver(s, context.getRegistry(), metrics, master);
+            events = context.getRegistry().lookupByNameAndType("liveEvents", LiveEvents.class);
             var server = m.configure().httpServer();
             server.setEnabled(true);
             server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));
@@ -259,6 +264,7 @@ public final class Sightline implements AutoCloseable {
     private void endStreams() {
         if (live != null) {
             live.closeStreams();
+            events.closeStreams();
         }
     }
 

@@ -3,12 +3,17 @@ package io.sightline;
 import io.sightline.auth.DeviceAuth;
 import io.sightline.auth.DeviceRateLimit;
 import io.sightline.auth.OperatorAuth;
+import io.sightline.alert.AlertBook;
+import io.sightline.alert.AlertRules;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.capture.FrameSource;
 import io.sightline.capture.GrabberSource;
 import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SegmentPlanner;
 import io.sightline.capture.SyntheticSource;
+import io.sightline.command.DeviceCommands;
+import io.sightline.command.SenderCommands;
+import io.sightline.command.SenderState;
 import io.sightline.detect.Detector;
 import io.sightline.detect.MotionDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -17,6 +22,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.sightline.delivery.Delivery;
 import io.sightline.delivery.Spool;
+import io.sightline.live.LiveEvents;
 import io.sightline.live.LiveHub;
 import io.sightline.match.DatagramGuard;
 import io.sightline.match.DatagramRejects;
@@ -27,7 +33,9 @@ import io.sightline.segment.FrameRecovery;
 import io.sightline.segment.FrameStore;
 import io.sightline.segment.H264Muxer;
 import io.sightline.segment.MjpegCopyMuxer;
+import io.sightline.segment.BrowserPlayback;
 import io.sightline.segment.Retention;
+import io.sightline.segment.SegmentLibrary;
 import io.sightline.segment.SegmentAggregation;
 import io.sightline.segment.SegmentWriter;
 import io.sightline.segment.VideoMuxer;
@@ -53,7 +61,10 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -123,9 +134,17 @@ final class Wiring {
         Spool spool = new Spool(Path.of(s.text("sightline.spool.dir", "spool")),
                 s.number("sightline.spool.max-bytes", 1L << 30), metrics, device);
         registry.bind("spool", spool);
-        registry.bind("detectionDatagrams", new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
-                DeviceKeys.datagramKey(deviceKey), spool::frames, metrics.counter("datagrams.sent", "device", device),
-                metrics.counter("bytes.sent", "device", device, "path", "udp")));
+        SenderState state = new SenderState(metrics, device);
+        registry.bind("senderState", state);
+        int commandPort = s.integer("sightline.sender.command-port", 9601);
+        DetectionDatagrams datagrams = new DetectionDatagrams(s.number("sightline.sender.heartbeat-ms", 1000),
+                new DetectionDatagrams.Sender(device, stream, DeviceKeys.datagramKey(deviceKey), spool::frames,
+                        state::state, commandPort), metrics.counter("datagrams.sent", "device", device),
+                metrics.counter("bytes.sent", "device", device, "path", "udp"));
+        registry.bind("detectionDatagrams", datagrams);
+        registry.bind("senderCommands", new SenderCommands(device, deviceKey,
+                s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis, state, datagrams));
+        registry.bind("datagramRejects", datagramRejects(s, metrics));
         Delivery delivery = new Delivery(metrics, device, DeviceKeys.httpToken(device, deviceKey));
         registry.bind("delivery", delivery);
         registry.bind("receiverBreaker", receiverBreaker(s));
@@ -147,9 +166,16 @@ final class Wiring {
         registry.bind("datagramGuard", new DatagramGuard(DeviceKeys.parse("master key", master),
                 s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis));
         DetectionMatcher matcher = new DetectionMatcher(metrics);
-        LiveHub live = new LiveHub(matcher, s.integer("sightline.live.max-viewers", 16));
+        DeviceCommands commands = new DeviceCommands(DeviceKeys.parse("master key", master),
+                s.integer("sightline.command.attempts", 4), s.number("sightline.command.timeout-ms", 500), s.number("sightline.alerts.auto-resume-s", 30) * 1000, metrics);
+        registry.bind("deviceCommands", commands);
+        int maxViewers = s.integer("sightline.live.max-viewers", 16);
+        LiveHub live = new LiveHub(matcher, commands::state, maxViewers);
+        registry.bind("liveEvents", new LiveEvents(maxViewers));
+        registry.bind("alertBook", new AlertBook(alertRules(s), data.resolve("alerts.jsonl"), metrics));
+        registry.bind("segmentLibrary", new SegmentLibrary(data, new BrowserPlayback(metrics)));
         registry.bind("detectionMatcher", matcher);
-        registry.bind("datagramRejects", new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000), metrics));
+        registry.bind("datagramRejects", datagramRejects(s, metrics));
         registry.bind("jpegCheck", new JpegCheck(s.number("sightline.frame.max-bytes", 8L << 20)));
         FrameStore store = new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics);
         registry.bind("frameStore", store);
@@ -167,6 +193,17 @@ final class Wiring {
         registry.bind("health-" + dataDir.getId(), dataDir);
         HealthChecks.expose(dataDir, metrics);
         return live;
+    }
+
+    private static AlertRules alertRules(Settings s) {
+        Set<String> labels = Arrays.stream(s.text("sightline.alerts.labels", "").split(","))
+                .map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.toSet());
+        return new AlertRules(labels, s.decimal("sightline.alerts.min-confidence", 0.5),
+                s.decimal("sightline.alerts.min-box-area", 0), s.number("sightline.alerts.cooldown-s", 60) * 1000);
+    }
+
+    private static DatagramRejects datagramRejects(Settings s, SightlineMetrics metrics) {
+        return new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000), metrics);
     }
 
     /**

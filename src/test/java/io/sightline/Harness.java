@@ -61,6 +61,8 @@ public final class Harness {
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
         p.put("sightline.hawtio.enabled", "false");
+        p.put("sightline.sender.command-bind", "127.0.0.1");
+        p.put("sightline.sender.command-port", String.valueOf(freeUdpPort())); // for role=all
         return p;
     }
 
@@ -75,6 +77,7 @@ public final class Harness {
         p.remove("sightline.operator-token");
         p.put("sightline.security.device-key", deviceKey(device));
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
+        p.put("sightline.sender.command-port", String.valueOf(freeUdpPort()));
         return p;
     }
 
@@ -136,6 +139,13 @@ public final class Harness {
     /** A GET as an operator (the management port and Hawtio ignore the bearer token). */
     static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(operator(url).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** An operator's {@code POST /api/v1/devices/{device}/commands}. */
+    static HttpResponse<String> command(Map<String, String> receiver, String device, String command) throws Exception {
+        return HTTP.send(operator(base(receiver) + "/api/v1/devices/" + device + "/commands")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"command\":\"" + command + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpRequest.Builder operator(String url) {

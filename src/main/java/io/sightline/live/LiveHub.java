@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The newest frame of every device and what the live endpoints need: device list with rates, latest JPEG, and
@@ -29,16 +30,19 @@ public class LiveHub {
     private final Map<String, DeviceLive> devices = new ConcurrentHashMap<>();
     private final Set<MjpegStream> streams = ConcurrentHashMap.newKeySet();
     private final DetectionMatcher matcher;
+    private final Function<String, String> senderStates;
     private final int maxViewers;
 
-    public LiveHub(DetectionMatcher matcher, int maxViewers) {
+    /** @param senderStates a device's state (STREAMING / WAITING) as its last datagram reported it */
+    public LiveHub(DetectionMatcher matcher, Function<String, String> senderStates, int maxViewers) {
         this.matcher = matcher;
+        this.senderStates = senderStates;
         this.maxViewers = maxViewers;
     }
 
     public record DeviceStatus(String device, String stream, long lastSeen, long lastFrame, long framesReceived,
-                               double fps, long datagramsReceived, long datagramsLost, long senderSpooled,
-                               int width, int height) {
+                               double fps, long datagramsReceived, long datagramsLost, double datagramLossPercent,
+                               long senderSpooled, String state, int width, int height) {
     }
 
     /** Latest state of one device; frame swaps are published under the object's monitor. */
@@ -95,8 +99,9 @@ public class LiveHub {
         for (DeviceLive d : devices.values()) {
             long[] u = udp.getOrDefault(d.device, new long[3]);
             synchronized (d) {
+                double loss = u[0] + u[1] == 0 ? 0 : 100.0 * u[1] / (u[0] + u[1]);
                 list.add(new DeviceStatus(d.device, d.meta.stream(), d.lastSeen, d.meta.frame(), d.framesReceived,
-                        d.fps(now), u[0], u[1], u[2], d.width, d.height));
+                        d.fps(now), u[0], u[1], loss, u[2], senderStates.apply(d.device), d.width, d.height));
             }
         }
         list.sort(Comparator.comparing(DeviceStatus::device));

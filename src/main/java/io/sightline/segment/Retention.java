@@ -28,7 +28,7 @@ public class Retention {
     private final long maxBytes;
     private final SightlineMetrics metrics;
 
-    /** One finished segment: its video and sidecar. */
+    /** One finished segment: its video and sidecar (and the browser copy, when one was made). */
     record Segment(Path video, Path sidecar, long modified, long bytes) {
     }
 
@@ -70,7 +70,9 @@ public class Retention {
             for (Path sidecar : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
                 String name = sidecar.getFileName().toString();
                 Path video = sidecar.resolveSibling(name.substring(0, name.length() - 5) + ".mkv");
-                long bytes = Files.size(sidecar) + (Files.exists(video) ? Files.size(video) : 0);
+                Path playback = BrowserPlayback.copyOf(video);
+                long bytes = Files.size(sidecar) + (Files.exists(video) ? Files.size(video) : 0)
+                        + (Files.exists(playback) ? Files.size(playback) : 0);
                 long modified = Math.max(Files.getLastModifiedTime(sidecar).toMillis(),
                         Files.exists(video) ? Files.getLastModifiedTime(video).toMillis() : 0);
                 found.add(new Segment(video, sidecar, modified, bytes));
@@ -81,6 +83,7 @@ public class Retention {
     }
 
     private static void delete(Segment s) throws IOException {
+        Files.deleteIfExists(BrowserPlayback.copyOf(s.video()));
         Files.deleteIfExists(s.video()); // the video first: a sidecar without its video still says what was there
         Files.deleteIfExists(s.sidecar());
     }

@@ -27,7 +27,11 @@ public final class DatagramCodec {
 
     /** Signs the JSON of the datagram with {@code key}. */
     public static byte[] encode(DetectionDatagram datagram, byte[] key) {
-        byte[] json = fit(datagram);
+        return sign(fit(datagram), key);
+    }
+
+    /** The wire form shared by every signed datagram: JSON, a newline, the base64 HMAC of the JSON. */
+    public static byte[] sign(byte[] json, byte[] key) {
         byte[] mac = Base64.getEncoder().encode(DeviceKeys.hmac(key, json));
         byte[] signed = Arrays.copyOf(json, json.length + 1 + mac.length);
         signed[json.length] = '\n';
@@ -71,7 +75,7 @@ public final class DatagramCodec {
 
     private static DetectionDatagram withDetections(DetectionDatagram d, List<Detection> kept, int omitted) {
         return new DetectionDatagram(d.v(), d.type(), d.device(), d.stream(), d.seq(), d.frame(), d.t(), kept, omitted,
-                d.spooled());
+                d.spooled(), d.state(), d.commandPort(), d.ack());
     }
 
     /** A received datagram split into its JSON (parsed and validated) and the MAC that came with it. */
@@ -80,6 +84,12 @@ public final class DatagramCodec {
 
     /** Parses and validates a received datagram; anything wrong is an {@link InvalidInputException}. */
     public static Signed decode(byte[] bytes) {
+        byte[][] parts = split(bytes);
+        return new Signed(parse(parts[0]), parts[0], parts[1]);
+    }
+
+    /** Splits a signed datagram into its JSON and its MAC, checking only the framing. */
+    public static byte[][] split(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidInputException(400, "empty", "empty datagram");
         }
@@ -97,7 +107,7 @@ public final class DatagramCodec {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(400, "unsigned", "the datagram's MAC is not base64");
         }
-        return new Signed(parse(json), json, mac);
+        return new byte[][] {json, mac};
     }
 
     private static DetectionDatagram parse(byte[] json) {
@@ -112,8 +122,16 @@ public final class DatagramCodec {
         if (d == null || d.v() != VERSION) {
             throw new InvalidInputException(400, "version", "unsupported datagram version");
         }
-        if (!DetectionDatagram.DETECTIONS.equals(d.type()) && !DetectionDatagram.HEARTBEAT.equals(d.type())) {
+        if (!DetectionDatagram.DETECTIONS.equals(d.type()) && !DetectionDatagram.HEARTBEAT.equals(d.type())
+                && !(DetectionDatagram.ACK.equals(d.type()) && Ids.isValid(d.ack()))) {
             throw new InvalidInputException(400, "malformed", "unknown datagram type");
+        }
+        if (d.commandPort() != null && (d.commandPort() < 1 || d.commandPort() > 65535)) {
+            throw new InvalidInputException(400, "malformed", "command port out of range");
+        }
+        if (d.state() != null && !d.state().equals(DetectionDatagram.STREAMING)
+                && !d.state().equals(DetectionDatagram.WAITING)) {
+            throw new InvalidInputException(400, "malformed", "unknown sender state");
         }
         if (!Ids.isValid(d.device()) || !Ids.isValid(d.stream())) {
             throw new InvalidInputException(400, "malformed", "invalid device or stream id");

@@ -50,6 +50,11 @@ public final class DeviceKeys {
         return hmac(deviceKey, "sightline-datagram".getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** The key that signs operator commands to the device (a different label: no datagram can pass as one). */
+    public static byte[] commandKey(byte[] deviceKey) {
+        return hmac(deviceKey, "sightline-command".getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** The bearer token the device presents on HTTP: {@code <device>.<base64url HMAC(deviceKey, label)>}. */
     public static String httpToken(String device, byte[] deviceKey) {
         return device + "." + Base64.getUrlEncoder().withoutPadding()

@@ -80,7 +80,9 @@ class DatagramCodecTest {
     @Test
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        DetectionDatagrams planner = new DetectionDatagrams(1000, KEY, () -> 7, meters.counter("sent"), meters.counter("bytes"));
+        DetectionDatagrams planner = new DetectionDatagrams(1000,
+                new DetectionDatagrams.Sender("cam", "s", KEY, () -> 7, () -> DetectionDatagram.STREAMING, 9601),
+                meters.counter("sent"), meters.counter("bytes"));
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         List<DetectionDatagram> sent = new ArrayList<>();
         for (int frame = 0; frame < 40; frame++) {
@@ -98,6 +100,8 @@ class DatagramCodecTest {
         assertThat(sent).extracting(DetectionDatagram::seq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
         assertThat(sent.get(0).type()).isEqualTo(DetectionDatagram.HEARTBEAT);
         assertThat(sent).allSatisfy(d -> assertThat(d.spooled()).isEqualTo(7));
+        assertThat(sent).allSatisfy(d -> assertThat(d.commandPort()).isEqualTo(9601));
+        assertThat(sent).allSatisfy(d -> assertThat(d.state()).isEqualTo(DetectionDatagram.STREAMING));
         assertThat(sent.get(2).type()).isEqualTo(DetectionDatagram.DETECTIONS);
     }
 }

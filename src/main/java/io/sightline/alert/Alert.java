@@ -1,0 +1,28 @@
+package io.sightline.alert;
+
+import io.sightline.wire.Detection;
+
+import java.util.List;
+
+/**
+ * An alert: the frame whose detections matched the rules ({@code time} is its capture time), the path that
+ * raised it first ({@code udp} or {@code http}), the segment it falls in once the frame itself arrived
+ * ({@code confirmed}), and who acknowledged it when.
+ */
+public record Alert(String id, String device, String stream, long frame, long time, long raisedAt, String raisedBy,
+                    List<Detection> detections, String segment, String day, boolean confirmed,
+                    Long acknowledgedAt, String acknowledgedBy) {
+
+    public Alert {
+        detections = List.copyOf(detections);
+    }
+
+    Alert confirmedIn(String inSegment) {
+        return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, inSegment, day, true,
+                acknowledgedAt, acknowledgedBy);
+    }
+
+    Alert acknowledged(long at, String by) {
+        return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, segment, day, confirmed, at, by);
+    }
+}
