@@ -6,6 +6,7 @@ import io.sightline.auth.OperatorAuth;
 import io.sightline.alert.AlertBook;
 import io.sightline.alert.AlertRules;
 import io.sightline.capture.CaptureProcessor;
+import io.sightline.capture.EventClips;
 import io.sightline.capture.FrameSource;
 import io.sightline.capture.GrabberSource;
 import io.sightline.capture.JpegEncoder;
@@ -134,6 +135,9 @@ final class Wiring {
         Spool spool = new Spool(Path.of(s.text("sightline.spool.dir", "spool")),
                 s.number("sightline.spool.max-bytes", 1L << 30), metrics, device);
         registry.bind("spool", spool);
+        registry.bind("eventClips", new EventClips(labels(s, "sightline.stream.event-labels"),
+                s.number("sightline.stream.pre-roll-ms", 3000), s.number("sightline.stream.post-roll-ms", 5000),
+                s.number("sightline.stream.pre-roll-max-bytes", 64L << 20), metrics, device));
         SenderState state = new SenderState(metrics, device);
         registry.bind("senderState", state);
         int commandPort = s.integer("sightline.sender.command-port", 9601);
@@ -196,10 +200,14 @@ final class Wiring {
     }
 
     private static AlertRules alertRules(Settings s) {
-        Set<String> labels = Arrays.stream(s.text("sightline.alerts.labels", "").split(","))
-                .map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.toSet());
-        return new AlertRules(labels, s.decimal("sightline.alerts.min-confidence", 0.5),
+        return new AlertRules(labels(s, "sightline.alerts.labels"), s.decimal("sightline.alerts.min-confidence", 0.5),
                 s.decimal("sightline.alerts.min-box-area", 0), s.number("sightline.alerts.cooldown-s", 60) * 1000);
+    }
+
+    /** A comma-separated list of detection labels; empty: any label. */
+    private static Set<String> labels(Settings s, String key) {
+        return Arrays.stream(s.text(key, "").split(",")).map(String::trim).filter(l -> !l.isEmpty())
+                .collect(Collectors.toSet());
     }
 
     private static DatagramRejects datagramRejects(Settings s, SightlineMetrics metrics) {

@@ -7,6 +7,7 @@ import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 
+import org.bytedeco.opencv.opencv_core.Mat;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.ServerSocket;
@@ -110,22 +111,30 @@ public final class Harness {
 
     /** An MPEG-4 file whose frame n shows marker n (the synthetic scene, frame by frame). */
     public static Path markedVideo(Path dir, int frames, int width, int height, int fps) throws Exception {
-        Path file = dir.resolve("marked-" + width + "x" + height + "-" + frames + ".mkv");
         SyntheticSource scene = new SyntheticSource(width, height);
         scene.open();
+        try {
+            return video(dir.resolve("marked-" + width + "x" + height + "-" + frames + ".mkv"), frames, fps, n -> scene.grab());
+        } finally {
+            scene.close();
+        }
+    }
+
+    /** An MPEG-4 file of {@code frames} images drawn by {@code frame}, all of one size. */
+    static Path video(Path file, int frames, int fps, java.util.function.IntFunction<Mat> frame) throws Exception {
         OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
+        Mat first = frame.apply(0);
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), first.cols(), first.rows(), 0)) {
             recorder.setFormat("matroska");
             recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
             recorder.setFrameRate(fps);
             recorder.setVideoQuality(2);
             recorder.start();
-            for (int i = 0; i < frames; i++) {
-                recorder.record(converter.convert(scene.grab()));
+            recorder.record(converter.convert(first));
+            for (int i = 1; i < frames; i++) {
+                recorder.record(converter.convert(frame.apply(i)));
             }
             recorder.stop();
-        } finally {
-            scene.close();
         }
         return file;
     }

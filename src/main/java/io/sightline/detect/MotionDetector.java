@@ -36,6 +36,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 public class MotionDetector implements Detector {
 
     public static final String LABEL = "motion";
+    static final int WARM_UP_FRAMES = 5;
 
     private final int workWidth;
     private final double minAreaFraction;
@@ -45,6 +46,8 @@ public class MotionDetector implements Detector {
     private final Mat gray = new Mat();
     private final Mat mask = new Mat();
     private final Mat kernel = getStructuringElement(MORPH_RECT, new Size(3, 3));
+    /** Frames seen: the first few have no background to compare with, everything in them would be "motion". */
+    private long frames;
 
     public MotionDetector(int workWidth, double minAreaFraction, int maxDetections) {
         this.workWidth = workWidth;
@@ -68,6 +71,9 @@ public class MotionDetector implements Detector {
             small.copyTo(gray);
         }
         subtractor.apply(gray, mask);
+        if (frames++ < WARM_UP_FRAMES) {
+            return List.of();
+        }
         threshold(mask, mask, 127, 255, THRESH_BINARY);
         morphologyEx(mask, mask, MORPH_OPEN, kernel);
         dilate(mask, mask, kernel);
