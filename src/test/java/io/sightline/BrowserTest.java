@@ -44,24 +44,4 @@ class BrowserTest {
             browser.quit();
         }
     }
-
-    @Test
-    void liveViewPageShowsTheDeviceVideo() throws Exception {
-        Map<String, String> settings = MonitoringTest.demo(dir);
-        settings.put("sightline.hawtio.enabled", "false");
-        ChromeDriver browser = Browser.open();
-        try (Sightline demo = Sightline.start(settings)) {
-            browser.get(Harness.base(settings) + "/login?code=" + demo.loginCode()); // the printed link: a session, then /
-            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-            WebElement image = wait.until(d -> d.findElements(By.cssSelector("figure[data-device='watched-cam'] img"))
-                    .stream().findFirst().orElse(null));
-            // the MJPEG stream decoded in the browser: the image has the frames' size
-            wait.until(d -> ((Number) browser.executeScript("return arguments[0].naturalWidth", image)).intValue() == 320);
-            wait.until(d -> d.findElement(By.cssSelector("figure[data-device='watched-cam'] figcaption")).getText().contains("fps"));
-            assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("1 device(s)");
-            Browser.screenshot(browser, "live-view.png");
-        } finally {
-            browser.quit();
-        }
-    }
 }

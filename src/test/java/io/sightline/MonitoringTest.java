@@ -22,9 +22,12 @@ import static org.awaitility.Awaitility.await;
 /** What an operator sees: routes and counters through Jolokia (as Hawtio reads them), metrics, health. */
 class MonitoringTest {
 
-    static final List<String> ROUTES = List.of("capture", "detections-out", "frames-queue", "frames-out", "frames-replay",
-            "post-frame", "spool", "detections-in", "frames-in", "recovery", "segments", "live-devices", "live-latest",
-            "live-mjpeg", "login", "live-page", "retention");
+    static final List<String> ROUTES = List.of("capture", "frames-select", "detections-out", "datagram-out",
+            "commands-in", "frames-queue", "frames-out", "frames-replay", "post-frame", "spool", "detections-in",
+            "frames-in", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
+            "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
+            "segment-files", "reply-json", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
+            "retention");
 
     @TempDir
     Path dir;

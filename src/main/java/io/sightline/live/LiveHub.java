@@ -7,7 +7,6 @@ import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.JpegCheck;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
-import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,7 +27,7 @@ public class LiveHub {
     private static final long RATE_WINDOW_MILLIS = 2000;
 
     private final Map<String, DeviceLive> devices = new ConcurrentHashMap<>();
-    private final Set<MjpegStream> streams = ConcurrentHashMap.newKeySet();
+    private final Set<ResponseStream> streams = ConcurrentHashMap.newKeySet();
     private final DetectionMatcher matcher;
     private final Function<String, String> senderStates;
     private final int maxViewers;
@@ -119,21 +118,15 @@ public class LiveHub {
         }
     }
 
-    /** Opens a multipart/x-mixed-replace stream of the device's frames, ended when the viewer goes away. */
-    public MjpegStream mjpeg(@Header("id") String device, Exchange exchange) {
+    /** Streams multipart/x-mixed-replace of the device's frames; returns when the viewer goes away. */
+    public void mjpeg(@Header("id") String device, Exchange exchange) {
         DeviceLive d = known(device);
         if (streams.size() >= maxViewers) {
             throw new InvalidInputException(503, "too-many-viewers", "at most " + maxViewers + " live viewers at once");
         }
-        MjpegStream stream = new MjpegStream(d, streams::remove);
+        MjpegStream stream = new MjpegStream(d, exchange, streams::remove);
         streams.add(stream);
-        if (exchange.getIn() instanceof HttpMessage http && http.getResponse() != null) {
-            http.getResponse().closeHandler(v -> stream.close());
-        }
-        exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "multipart/x-mixed-replace; boundary=" + MjpegStream.BOUNDARY);
-        exchange.getMessage().setHeader("Cache-Control", "no-store");
-        return stream;
+        stream.run();
     }
 
     private DeviceLive known(String device) {
@@ -146,6 +139,6 @@ public class LiveHub {
 
     /** Ends every open live stream (on shutdown, so in-flight viewers do not hold it up). */
     public void closeStreams() {
-        new ArrayList<>(streams).forEach(MjpegStream::close);
+        new ArrayList<>(streams).forEach(ResponseStream::close);
     }
 }

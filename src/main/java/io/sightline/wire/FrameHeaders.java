@@ -43,7 +43,7 @@ public final class FrameHeaders {
     }
 
     /** Keeps the most confident detections that fit the header bound. */
-    static String detectionsHeader(List<Detection> detections) {
+    public static String detectionsHeader(List<Detection> detections) {
         List<Detection> kept = DatagramCodec.mostConfidentFirst(detections);
         kept = kept.subList(0, Math.min(kept.size(), Json.MAX_DETECTIONS));
         String json = Json.text(kept);
