@@ -16,7 +16,10 @@ import io.sightline.command.DeviceCommands;
 import io.sightline.command.SenderCommands;
 import io.sightline.command.SenderState;
 import io.sightline.detect.Detector;
+import io.sightline.detect.CascadeDetector;
 import io.sightline.detect.MotionDetector;
+import io.sightline.detect.OnnxDetector;
+import io.sightline.detect.PersonDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -231,13 +234,25 @@ final class Wiring {
 
     private static Detector detector(Settings s) {
         String name = s.text("sightline.detector", "motion");
+        int max = s.integer("sightline.detector.max-detections", 32);
         return switch (name) {
             case "motion" -> new MotionDetector(
                     s.integer("sightline.detector.motion.work-width", 320),
-                    s.decimal("sightline.detector.motion.min-area", 0.002),
-                    s.integer("sightline.detector.max-detections", 32));
+                    s.decimal("sightline.detector.motion.min-area", 0.002), max);
+            case "person" -> new PersonDetector(s.integer("sightline.detector.person.work-width", 400), max);
+            case "cascade" -> new CascadeDetector(s.text("sightline.detector.cascade.file", ""),
+                    s.text("sightline.detector.cascade.label", "face"),
+                    s.integer("sightline.detector.cascade.work-width", 320),
+                    s.integer("sightline.detector.cascade.min-neighbors", 4), max);
+            case "onnx" -> new OnnxDetector(Path.of(s.optional("sightline.detector.onnx.model").orElseThrow(() ->
+                    new IllegalArgumentException("sightline.detector=onnx needs sightline.detector.onnx.model"))),
+                    s.optional("sightline.detector.onnx.names").map(Path::of).orElse(null),
+                    s.integer("sightline.detector.onnx.input-size", 640),
+                    new OnnxDetector.Thresholds(s.decimal("sightline.detector.onnx.confidence", 0.25),
+                            s.decimal("sightline.detector.onnx.iou", 0.45), max));
             case "none" -> new Detector.None();
-            default -> throw new IllegalArgumentException("sightline.detector must be motion or none, was '" + name + "'");
+            default -> throw new IllegalArgumentException(
+                    "sightline.detector must be motion, person, cascade, onnx or none, was '" + name + "'");
         };
     }
 

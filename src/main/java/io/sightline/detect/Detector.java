@@ -15,6 +15,13 @@ public interface Detector {
 
     List<Detection> detect(Mat image);
 
+    /** At most {@code max} detections, the largest boxes first. */
+    static List<Detection> largest(List<Detection> found, int max) {
+        List<Detection> sorted = new java.util.ArrayList<>(found);
+        sorted.sort(java.util.Comparator.comparingDouble(Detection::area).reversed());
+        return List.copyOf(sorted.subList(0, Math.min(max, sorted.size())));
+    }
+
     /** Route entry point: runs the detector on the body and records the result in the frame's metadata. */
     default void annotate(Exchange exchange) {
         FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);

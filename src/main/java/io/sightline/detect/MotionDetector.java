@@ -9,24 +9,19 @@ import org.bytedeco.opencv.opencv_core.Size;
 import org.bytedeco.opencv.opencv_video.BackgroundSubtractorMOG2;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 import static org.bytedeco.opencv.global.opencv_core.countNonZero;
 import static org.bytedeco.opencv.global.opencv_imgproc.CHAIN_APPROX_SIMPLE;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_RECT;
 import static org.bytedeco.opencv.global.opencv_imgproc.RETR_EXTERNAL;
 import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY;
 import static org.bytedeco.opencv.global.opencv_imgproc.boundingRect;
-import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.dilate;
 import static org.bytedeco.opencv.global.opencv_imgproc.findContours;
 import static org.bytedeco.opencv.global.opencv_imgproc.getStructuringElement;
 import static org.bytedeco.opencv.global.opencv_imgproc.morphologyEx;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_OPEN;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 
 /**
@@ -58,18 +53,7 @@ public class MotionDetector implements Detector {
 
     @Override
     public synchronized List<Detection> detect(Mat image) {
-        double scale = Math.min(1.0, (double) workWidth / image.cols());
-        if (scale < 1.0) {
-            resize(image, small, new Size((int) Math.round(image.cols() * scale), (int) Math.round(image.rows() * scale)),
-                    0, 0, INTER_AREA);
-        } else {
-            image.copyTo(small);
-        }
-        if (small.channels() > 1) {
-            cvtColor(small, gray, COLOR_BGR2GRAY);
-        } else {
-            small.copyTo(gray);
-        }
+        double scale = WorkImage.grayAt(image, workWidth, small, gray);
         subtractor.apply(gray, mask);
         if (frames++ < WARM_UP_FRAMES) {
             return List.of();
@@ -92,20 +76,11 @@ public class MotionDetector implements Detector {
                     try (Mat roi = new Mat(mask, r)) {
                         moving = countNonZero(roi) / area;
                     }
-                    int[] box = {
-                            clamp((int) Math.floor(r.x() / scale), image.cols()),
-                            clamp((int) Math.floor(r.y() / scale), image.rows()),
-                            clamp((int) Math.ceil((r.x() + r.width()) / scale), image.cols()),
-                            clamp((int) Math.ceil((r.y() + r.height()) / scale), image.rows())};
-                    found.add(new Detection(LABEL, Math.round(moving * 1000) / 1000.0, box));
+                    found.add(new Detection(LABEL, Math.round(moving * 1000) / 1000.0,
+                            WorkImage.frameBox(r.x(), r.y(), r.width(), r.height(), scale, image)));
                 }
             }
         }
-        found.sort(Comparator.comparingDouble(Detection::area).reversed());
-        return found.size() > maxDetections ? List.copyOf(found.subList(0, maxDetections)) : found;
-    }
-
-    private static int clamp(int v, int max) {
-        return Math.max(0, Math.min(max, v));
+        return Detector.largest(found, maxDetections);
     }
 }
