@@ -270,14 +270,14 @@ class LinkFaultsTest {
         sender.put("sightline.capture.height", "240");
         sender.put("sightline.segment.seconds", "4");
         long captured;
-        ReceiverProcess rx = new ReceiverProcess(receiver, log);
+        SightlineProcess rx = new SightlineProcess(receiver, log);
         try (Sightline tx = Sightline.start(sender)) {
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total") >= 110);
             rx.kill(); // mid-way through the second segment
             double acknowledgedAtKill = MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total");
             await().atMost(Duration.ofSeconds(30)).until(() -> spooled(sender) >= 40);
-            rx = new ReceiverProcess(receiver, log);
+            rx = new SightlineProcess(receiver, log);
             captured = finish(tx, sender);
             System.out.printf("FIGURE receiver kill -9: %.0f frames acknowledged before the kill, %d captured in all%n",
                     acknowledgedAtKill, captured);

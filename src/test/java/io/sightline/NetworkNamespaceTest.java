@@ -41,7 +41,7 @@ class NetworkNamespaceTest {
 
     @TempDir
     Path dir;
-    private ReceiverProcess receiver;
+    private SightlineProcess receiver;
 
     private static String run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -116,7 +116,7 @@ class NetworkNamespaceTest {
         settings.put("sightline.receiver.bind", "0.0.0.0");
         settings.put("sightline.management.bind", "0.0.0.0");
         settings.put("sightline.segment.idle-timeout-ms", "3000");
-        receiver = new ReceiverProcess(settings, dir.resolve("receiver.log"), List.of("ip", "netns", "exec", NS),
+        receiver = new SightlineProcess(settings, dir.resolve("receiver.log"), List.of("ip", "netns", "exec", NS),
                 "http://" + NS_ADDR + ":" + settings.get("sightline.management.port"));
         return settings;
     }

@@ -9,12 +9,15 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
-/** A receiver in a process of its own, so a test can kill it with SIGKILL. */
-final class ReceiverProcess implements AutoCloseable {
+/**
+ * Sightline in a process of its own: a receiver a test can kill with SIGKILL, or a sender or receiver whose CPU
+ * time and memory the benchmark measures apart from everything else.
+ */
+final class SightlineProcess implements AutoCloseable {
 
     private final Process process;
 
-    ReceiverProcess(Map<String, String> settings, Path log) throws Exception {
+    SightlineProcess(Map<String, String> settings, Path log) throws Exception {
         this(settings, log, List.of(), Harness.management(settings));
     }
 
@@ -22,7 +25,7 @@ final class ReceiverProcess implements AutoCloseable {
      * @param prefix     command words before {@code java} (e.g. {@code ip netns exec NS})
      * @param management base URL of its management port, as this process reaches it
      */
-    ReceiverProcess(Map<String, String> settings, Path log, List<String> prefix, String management) throws Exception {
+    SightlineProcess(Map<String, String> settings, Path log, List<String> prefix, String management) throws Exception {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Sightline.class.getName()));
@@ -33,6 +36,21 @@ final class ReceiverProcess implements AutoCloseable {
         process = builder.start();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> Harness.get(management + "/observe/health/ready").statusCode() == 200);
+    }
+
+    /** CPU time (user + system) the process used so far, in ms. */
+    long cpuMillis() {
+        return process.info().totalCpuDuration().orElseThrow().toMillis();
+    }
+
+    /** Resident memory now, in bytes (VmRSS of /proc/<pid>/status). */
+    long residentBytes() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for process " + process.pid());
     }
 
     /** kill -9: no shutdown hook, no flush, no goodbye. */

@@ -1,0 +1,524 @@
+package io.sightline;
+
+import io.sightline.capture.JpegEncoder;
+import io.sightline.capture.SyntheticSource;
+import io.sightline.faults.ImpairmentProxy;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The benchmark ({@code bin/bench}): Sightline and its reference points measured in one run on this machine,
+ * printed as one table and written to {@code target/benchmark.json} and {@code .csv}. Senders and receivers run
+ * as processes of their own, so their CPU time (user + system, from the kernel) is theirs alone. Not a test: it
+ * asserts nothing; the targets are in docs/performance.md.
+ */
+public final class Benchmark {
+
+    /** Seconds each throughput case is measured for, after a warm-up of {@link #WARM_UP_SECONDS}. */
+    private static final int MEASURE_SECONDS = Integer.getInteger("bench.seconds", 15);
+    private static final int WARM_UP_SECONDS = 5;
+    private static final int VIDEO_FRAMES = 300;
+
+    private record Row(String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs,
+                       String notes) {
+    }
+
+    private final Path work;
+    private final List<Row> rows = new ArrayList<>();
+
+    private Benchmark(Path work) {
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createTempDirectory("sightline-bench");
+        Benchmark bench = new Benchmark(work);
+        Path vga = bench.h264Video(640, 480);
+        Path hd = bench.h264Video(1280, 720);
+        for (Path video : List.of(vga, hd)) {
+            bench.rawEncode(video);
+            bench.ffmpegMjpegOverHttp(video);
+            bench.sender(video, "none");
+            bench.sender(video, "motion");
+        }
+        for (String codec : List.of("copy", "h264")) {
+            bench.receiver(1, codec);
+            bench.receiver(10, codec);
+        }
+        bench.longSegmentMemory();
+        bench.liveLatency();
+        bench.impairedLink();
+        bench.report();
+        System.exit(0);
+    }
+
+    // ---- reference points --------------------------------------------------------------------------------
+
+    /** A video of the synthetic scene (marker strip included), H.264 in MP4 as a camera or recorder would write it. */
+    private Path h264Video(int width, int height) throws Exception {
+        Path file = work.resolve("scene-" + width + "x" + height + ".mp4");
+        SyntheticSource scene = new SyntheticSource(width, height);
+        scene.open();
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
+            recorder.setFormat("mp4");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            recorder.setFrameRate(20);
+            recorder.setVideoBitrate(width * height * 8);
+            recorder.start();
+            for (int i = 0; i < VIDEO_FRAMES; i++) {
+                recorder.record(converter.convert(scene.grab()));
+            }
+            recorder.stop();
+        } finally {
+            scene.close();
+        }
+        return file;
+    }
+
+    /** The physical limit of the sender's work: decode the video and encode each frame as JPEG q80, nothing else. */
+    private void rawEncode(Path video) throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        JpegEncoder encoder = new JpegEncoder(80);
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        long frames = 0;
+        long bytes = 0;
+        long cpuStart = 0;
+        long wallStart = 0;
+        for (int pass = 0; pass < 3; pass++) { // the first pass warms up the JIT and the native libraries
+            if (pass == 1) {
+                frames = 0;
+                bytes = 0;
+                cpuStart = threads.getCurrentThreadCpuTime();
+                wallStart = System.nanoTime();
+            }
+            try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile())) {
+                grabber.start();
+                Frame frame;
+                while ((frame = grabber.grabImage()) != null) {
+                    bytes += encoder.encode(converter.convert(frame)).length;
+                    frames++;
+                }
+                grabber.stop();
+            }
+        }
+        double seconds = (System.nanoTime() - wallStart) / 1e9;
+        double cpuMs = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6;
+        rows.add(new Row("reference", "raw decode + JPEG q80, one thread, " + size(video), frames / seconds,
+                cpuMs / frames, null, String.format(Locale.ROOT, "%.0f KB/frame", bytes / 1024.0 / frames)));
+    }
+
+    /** ffmpeg streaming the same file as MJPEG over HTTP POST into an ffmpeg listener, as fast as it can. */
+    private void ffmpegMjpegOverHttp(Path video) throws Exception {
+        if (!onPath("ffmpeg")) {
+            rows.add(new Row("reference", "ffmpeg MJPEG over HTTP, " + size(video), 0, null, null, "ffmpeg not installed"));
+            return;
+        }
+        int port = Harness.freeTcpPort();
+        int loops = 3;
+        Process listener = shell("ffmpeg -nostdin -loglevel error -f mjpeg -listen 1 -i http://127.0.0.1:" + port
+                + "/ -f null -; times");
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> portOpen(port));
+        long start = System.nanoTime();
+        // -q:v 4 is ffmpeg's MJPEG scale for roughly the size of OpenCV's q80 (see the KB/frame column)
+        Process sender = shell("ffmpeg -nostdin -loglevel error -stream_loop " + (loops - 1) + " -i " + video
+                + " -f mjpeg -q:v 4 -method POST http://127.0.0.1:" + port + "/; times");
+        String senderTimes = new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        sender.waitFor(5, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String listenerTimes = new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        listener.waitFor(1, TimeUnit.MINUTES);
+        int frames = VIDEO_FRAMES * loops;
+        rows.add(new Row("reference", "ffmpeg MJPEG over HTTP POST → ffmpeg listener, " + size(video), frames / seconds,
+                childCpuMillis(senderTimes) / frames, childCpuMillis(listenerTimes) / frames, "ffmpeg -q:v 4"));
+    }
+
+    // ---- Sightline ---------------------------------------------------------------------------------------
+
+    /** A sender process posting the video as fast as the receiver takes it (capture waits instead of spooling). */
+    private void sender(Path video, String detector) throws Exception {
+        Path dir = Files.createTempDirectory(work, "sender");
+        Map<String, String> receiver = receiverSettings(dir, "copy");
+        Map<String, String> sender = Harness.sender(receiver, "bench-cam", video.toString());
+        sender.put("sightline.detector", detector);
+        sender.put("sightline.capture.fps", "1000");
+        sender.put("sightline.capture.width", size(video).split("x")[0]);
+        sender.put("sightline.capture.height", size(video).split("x")[1]);
+        sender.put("sightline.sender.block-when-busy", "true");
+        sender.put("sightline.hawtio.enabled", "false");
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
+             SightlineProcess tx = new SightlineProcess(sender, dir.resolve("sender.log"))) {
+            Sample s = measure(rx, tx, () -> metric(sender, "sightline_frames_acknowledged_total"));
+            rows.add(new Row("sender", "video " + size(video) + " → JPEG q80 → POST, detector " + detector, s.fps(),
+                    s.senderCpuMs(), s.receiverCpuMs(), null));
+        }
+    }
+
+    /** {@code clients} load generators posting pre-encoded 640×480 JPEGs with their metadata, each as its own device. */
+    private void receiver(int clients, String codec) throws Exception {
+        Path dir = Files.createTempDirectory(work, "receiver");
+        Map<String, String> receiver = receiverSettings(dir, codec);
+        List<byte[]> jpegs = jpegs(640, 480, 100);
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
+             LoadGenerator load = new LoadGenerator(receiver, clients, jpegs, 200)) {
+            Sample s = measure(rx, null, () -> metric(receiver, "sightline_frames_received_total"));
+            rows.add(new Row("receiver", clients + " sender" + (clients > 1 ? "s" : "") + ", 640x480 JPEGs, segments "
+                    + codec, s.fps(), null, s.receiverCpuMs(), load.errors() > 0 ? load.errors() + " failed POSTs" : null));
+        }
+    }
+
+    /** Resident memory of a receiver while one segment grows to 20,000 frames. */
+    private void longSegmentMemory() throws Exception {
+        Path dir = Files.createTempDirectory(work, "memory");
+        Map<String, String> receiver = receiverSettings(dir, "copy");
+        receiver.put("sightline.segment.max-frames", "1000000");
+        receiver.put("sightline.segment.idle-timeout-ms", "600000");
+        List<byte[]> jpegs = jpegs(640, 480, 100);
+        int frames = 20_000;
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"))) {
+            long startRss;
+            long endRss;
+            try (LoadGenerator load = new LoadGenerator(receiver, 4, jpegs, Integer.MAX_VALUE)) {
+                await().atMost(Duration.ofMinutes(2)).until(() -> metric(receiver, "sightline_frames_received_total") >= 1000);
+                System.gc();
+                startRss = rx.residentBytes();
+                await().atMost(Duration.ofMinutes(10)).until(() -> metric(receiver, "sightline_frames_received_total") >= frames);
+                endRss = rx.residentBytes();
+            }
+            rows.add(new Row("receiver", "one segment growing from 1,000 to " + frames + " frames (copy)", 0, null, null,
+                    String.format(Locale.ROOT, "RSS %.0f MB → %.0f MB (%+.1f KB per frame)", startRss / 1e6, endRss / 1e6,
+                            (endRss - startRss) / 1024.0 / (frames - 1000))));
+        }
+    }
+
+    /** Capture → frame on the live endpoint, at 20 fps, from the capture time in each MJPEG part. */
+    private void liveLatency() throws Exception {
+        Path dir = Files.createTempDirectory(work, "latency");
+        Map<String, String> receiver = receiverSettings(dir, "copy");
+        Map<String, String> sender = Harness.sender(receiver, "live-cam", "synthetic");
+        sender.put("sightline.hawtio.enabled", "false");
+        List<Long> latencies = new ArrayList<>();
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
+             SightlineProcess tx = new SightlineProcess(sender, dir.resolve("sender.log"))) {
+            HttpResponse<InputStream> live = Harness.HTTP.send(Harness.operator(Harness.base(receiver)
+                    + "/api/v1/devices/live-cam/live.mjpeg").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = live.body()) {
+                MjpegParts parts = new MjpegParts(in);
+                for (int i = 0; i < 420; i++) {
+                    long captured = parts.nextCaptureTime();
+                    if (i >= 20) { // the first second warms up
+                        latencies.add(System.currentTimeMillis() - captured);
+                    }
+                }
+            }
+        }
+        latencies.sort(Long::compare);
+        rows.add(new Row("latency", "capture → live.mjpeg part received, 20 fps, 640x480, motion", 20, null, null,
+                String.format(Locale.ROOT, "p50 %d ms, p99 %d ms (%d frames)", percentile(latencies, 0.5),
+                        percentile(latencies, 0.99), latencies.size())));
+    }
+
+    /** 200 frames at 20 fps through 5 % loss and 100 ± 20 ms each way: time from the first capture until all are stored. */
+    private void impairedLink() throws Exception {
+        Path dir = Files.createTempDirectory(work, "impaired");
+        Map<String, String> receiver = receiverSettings(dir, "copy");
+        Path video = Harness.markedVideo(dir, 200, 640, 480, 20);
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
+             ImpairmentProxy link = new ImpairmentProxy(Integer.parseInt(receiver.get("sightline.receiver.http-port")),
+                     Integer.parseInt(receiver.get("sightline.receiver.udp-port")))) {
+            link.loss(5).delay(100, 20);
+            Map<String, String> sender = Harness.sender(receiver, "far-cam", video.toString());
+            sender.put("sightline.receiver.http-port", String.valueOf(link.tcpPort()));
+            sender.put("sightline.receiver.udp-port", String.valueOf(link.udpPort()));
+            sender.put("sightline.source.loop", "false");
+            sender.put("sightline.hawtio.enabled", "false");
+            try (SightlineProcess tx = new SightlineProcess(sender, dir.resolve("sender.log"))) {
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> metric(receiver, "sightline_frames_received_total") >= 200);
+                long allStored = System.currentTimeMillis();
+                Path data = dir.resolve("data");
+                await().atMost(Duration.ofMinutes(1)).until(() -> Segments.framesWritten(data, "far-cam") >= 200);
+                long firstCapture = Segments.sidecars(data, "far-cam").stream()
+                        .mapToLong(p -> Segments.read(p).get("firstCaptureTime").asLong()).min().orElseThrow();
+                rows.add(new Row("impaired link", "200 frames at 20 fps, 5 % loss, 100 ± 20 ms each way", 0, null, null,
+                        String.format(Locale.ROOT, "all 200 stored %.1f s after the first capture (capturing takes 10.0 s)",
+                                (allStored - firstCapture) / 1000.0)));
+            }
+        }
+    }
+
+    // ---- measuring -------------------------------------------------------------------------------------------
+
+    private record Sample(double fps, Double senderCpuMs, Double receiverCpuMs) {
+    }
+
+    /** Frames counted by {@code frames} and CPU of both processes over the measuring window, after a warm-up. */
+    private Sample measure(SightlineProcess rx, SightlineProcess tx, Counter frames) throws Exception {
+        await().atMost(Duration.ofMinutes(1)).until(() -> frames.get() > 0);
+        TimeUnit.SECONDS.sleep(WARM_UP_SECONDS); // the benchmark's measuring window, not a test wait
+        double f0 = frames.get();
+        long rx0 = rx.cpuMillis();
+        long tx0 = tx == null ? 0 : tx.cpuMillis();
+        long t0 = System.nanoTime();
+        TimeUnit.SECONDS.sleep(MEASURE_SECONDS);
+        double f1 = frames.get();
+        long rx1 = rx.cpuMillis();
+        long tx1 = tx == null ? 0 : tx.cpuMillis();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double n = Math.max(1, f1 - f0);
+        return new Sample(n / seconds, tx == null ? null : (tx1 - tx0) / n, (rx1 - rx0) / n);
+    }
+
+    @FunctionalInterface
+    private interface Counter {
+        double get() throws Exception;
+    }
+
+    private static double metric(Map<String, String> settings, String name) throws Exception {
+        return MonitoringTest.value(MonitoringTest.scrape(settings), name);
+    }
+
+    private static Map<String, String> receiverSettings(Path dir, String codec) throws IOException {
+        Map<String, String> receiver = Harness.receiver(dir.resolve("data"));
+        receiver.put("sightline.segment.codec", codec);
+        receiver.put("sightline.alerts.labels", "none-in-benchmark");
+        return receiver;
+    }
+
+    private static List<byte[]> jpegs(int width, int height, int count) {
+        SyntheticSource scene = new SyntheticSource(width, height);
+        scene.open();
+        try {
+            JpegEncoder encoder = new JpegEncoder(80);
+            List<byte[]> list = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                list.add(encoder.encode(scene.grab()));
+            }
+            return list;
+        } finally {
+            scene.close();
+        }
+    }
+
+    /** Posts JPEGs with valid metadata as fast as the receiver answers, one device and connection per client. */
+    private static final class LoadGenerator implements AutoCloseable {
+        private final ExecutorService pool;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong errors = new AtomicLong();
+        private final List<Future<?>> clients = new ArrayList<>();
+
+        LoadGenerator(Map<String, String> receiver, int count, List<byte[]> jpegs, int framesPerSegment) {
+            pool = Executors.newFixedThreadPool(count);
+            String url = Harness.base(receiver) + "/api/v1/frames";
+            for (int c = 0; c < count; c++) {
+                String device = "load-" + c;
+                clients.add(pool.submit(() -> {
+                    var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+                    for (long frame = 0; running.get(); frame++) {
+                        long segment = frame / framesPerSegment;
+                        boolean last = (frame + 1) % framesPerSegment == 0;
+                        Map<String, String> headers = Harness.frameHeaders(device, "s1", frame, System.currentTimeMillis(),
+                                "s1-" + segment, last);
+                        headers.put("Sightline-Segment-First", String.valueOf(segment * framesPerSegment));
+                        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(jpegs.get((int) (frame % jpegs.size()))));
+                        headers.forEach(request::header);
+                        try {
+                            if (http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode() / 100 != 2) {
+                                errors.incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            errors.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+
+        long errors() {
+            return errors.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            for (Future<?> client : clients) {
+                client.get(1, TimeUnit.MINUTES);
+            }
+            pool.shutdown();
+        }
+    }
+
+    /** Reads the {@code Sightline-Capture-Time} of each part of a live.mjpeg response. */
+    private static final class MjpegParts {
+        private final InputStream in;
+
+        MjpegParts(InputStream in) {
+            this.in = in;
+        }
+
+        long nextCaptureTime() throws IOException {
+            long captureTime = -1;
+            int length = -1;
+            String line;
+            while (!(line = line()).isEmpty() || length < 0) {
+                if (line.startsWith("Sightline-Capture-Time:")) {
+                    captureTime = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                } else if (line.startsWith("Content-Length:")) {
+                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            in.readNBytes(length + 2);
+            return captureTime;
+        }
+
+        private String line() throws IOException {
+            StringBuilder b = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("stream ended");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double p) {
+        return sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p) - 1));
+    }
+
+    private static String size(Path video) {
+        Matcher m = Pattern.compile("(\\d+x\\d+)").matcher(video.getFileName().toString());
+        return m.find() ? m.group(1) : "?";
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean portOpen(int port) {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Process shell(String command) throws IOException {
+        return new ProcessBuilder("bash", "-c", command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** CPU of the children from bash's {@code times} (second line: children's user and system time, e.g. 0m1.234s). */
+    private static double childCpuMillis(String times) {
+        String[] lines = times.strip().split("\n");
+        Matcher m = Pattern.compile("(\\d+)m([\\d.]+)s").matcher(lines[lines.length - 1]);
+        double total = 0;
+        while (m.find()) {
+            total += (Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2))) * 1000;
+        }
+        return total;
+    }
+
+    // ---- report ----------------------------------------------------------------------------------------------
+
+    private void report() throws IOException {
+        Map<String, Double> ffmpegFps = new HashMap<>();
+        Map<String, Double> ffmpegCpu = new HashMap<>();
+        Map<String, Double> rawFps = new HashMap<>();
+        for (Row r : rows) {
+            String size = sizeOf(r.workload());
+            if (r.workload().startsWith("ffmpeg") && r.fps() > 0) {
+                ffmpegFps.put(size, r.fps());
+                ffmpegCpu.put(size, r.senderCpuMs());
+            } else if (r.workload().startsWith("raw")) {
+                rawFps.put(size, r.fps());
+            }
+        }
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%-14s | %-66s | %9s | %10s | %12s | %s%n", "section", "workload",
+                "frames/s", "sender ms", "receiver ms", "notes / ratios"));
+        table.append("-".repeat(150)).append('\n');
+        StringBuilder csv = new StringBuilder("section,workload,fps,senderCpuMsPerFrame,receiverCpuMsPerFrame,notes\n");
+        List<Map<String, Object>> json = new ArrayList<>();
+        for (Row r : rows) {
+            String notes = r.notes() == null ? "" : r.notes();
+            String size = sizeOf(r.workload());
+            if (r.section().equals("sender") && ffmpegFps.containsKey(size)) {
+                notes = String.format(Locale.ROOT, "%.2f× ffmpeg fps, %.2f× ffmpeg sender CPU, %.2f× raw-encode fps",
+                        r.fps() / ffmpegFps.get(size), r.senderCpuMs() / ffmpegCpu.get(size), r.fps() / rawFps.get(size));
+            }
+            table.append(String.format(Locale.ROOT, "%-14s | %-66s | %9s | %10s | %12s | %s%n", r.section(), r.workload(),
+                    r.fps() > 0 ? String.format(Locale.ROOT, "%.0f", r.fps()) : "", number(r.senderCpuMs()),
+                    number(r.receiverCpuMs()), notes));
+            csv.append(String.join(",", r.section(), quote(r.workload()), String.format(Locale.ROOT, "%.1f", r.fps()),
+                    number(r.senderCpuMs()), number(r.receiverCpuMs()), quote(notes))).append('\n');
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("section", r.section());
+            entry.put("workload", r.workload());
+            entry.put("fps", r.fps());
+            entry.put("senderCpuMsPerFrame", r.senderCpuMs());
+            entry.put("receiverCpuMsPerFrame", r.receiverCpuMs());
+            entry.put("notes", notes);
+            json.add(entry);
+        }
+        String cores = Runtime.getRuntime().availableProcessors() + " cores";
+        System.out.println("\nSightline benchmark (" + cores + ", CPU = user + system time per frame)\n" + table);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "benchmark.csv"), csv);
+        Files.writeString(Path.of("target", "benchmark.json"), io.sightline.wire.Json.text(json));
+        Files.writeString(Path.of("target", "benchmark.txt"), table);
+    }
+
+    private static String sizeOf(String workload) {
+        Matcher m = Pattern.compile("(\\d+x\\d+)").matcher(workload);
+        return m.find() ? m.group(1) : "";
+    }
+
+    private static String number(Double value) {
+        return value == null ? "" : String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    private static String quote(String text) {
+        return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+}
