@@ -27,8 +27,13 @@ final class SightlineProcess implements AutoCloseable {
      */
     SightlineProcess(Map<String, String> settings, Path log, List<String> prefix, String management) throws Exception {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Sightline.class.getName()));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // e.g. -Dsightline.child-jvm-args=-XX:StartFlightRecording=filename=r.jfr (the benchmark's profiling runs)
+        String extra = System.getProperty("sightline.child-jvm-args", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Sightline.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         settings.forEach((key, value) -> builder.environment()

@@ -1,0 +1,300 @@
+package io.sightline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPathFactory;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The deployment: every kustomization in k8s/ renders with {@code kubectl kustomize}, parses into typed
+ * Kubernetes objects (fabric8 model) and is consistent with itself and with the application (ports,
+ * probe paths, config files, selectors, secrets); and the container image's entrypoint starts Sightline with
+ * configuration mounted as files, run here outside a container with the same layout.
+ */
+class DeploymentTest {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> PROBE_PATHS = Set.of("/observe/health/ready", "/observe/health/live");
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/base", "k8s/overlays/edge-sender", "k8s/overlays/netbird"})
+    void everyKustomizationRendersIntoConsistentObjects(String kustomization) throws Exception {
+        List<HasMetadata> objects = render(kustomization);
+        Properties app = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            app.load(in);
+        }
+        StatefulSet receiver = only(objects, StatefulSet.class);
+        Service service = only(objects, Service.class);
+        ConfigMap config = only(objects, ConfigMap.class);
+
+        // the Service exposes the ports application.properties configures, and selects the receiver's pods
+        assertThat(port(service, "http")).extracting(ServicePort::getPort, ServicePort::getProtocol)
+                .containsExactly(Integer.parseInt(app.getProperty("sightline.receiver.http-port")), "TCP");
+        assertThat(port(service, "detections")).extracting(ServicePort::getPort, ServicePort::getProtocol)
+                .containsExactly(Integer.parseInt(app.getProperty("sightline.receiver.udp-port")), "UDP");
+        assertThat(port(service, "management").getPort()).isEqualTo(Integer.parseInt(app.getProperty("sightline.management.port")));
+        assertThat(receiver.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
+        Container rx = container(receiver.getSpec().getTemplate(), "receiver");
+        for (ServicePort p : service.getSpec().getPorts()) {
+            ContainerPort target = rx.getPorts().stream().filter(c -> c.getName().equals(p.getTargetPort().getStrVal()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no container port " + p.getTargetPort()));
+            assertThat(target.getContainerPort()).isEqualTo(p.getPort());
+            assertThat(target.getProtocol()).isEqualTo(p.getProtocol());
+        }
+        assertThat(receiver.getSpec().getVolumeClaimTemplates()).extracting(c -> c.getMetadata().getName()).contains("data");
+        assertThat(rx.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
+        assertThat(env(rx, "SIGHTLINE_DATA_DIR")).isEqualTo("/data");
+        assertThat(receiver.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(rx.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(rx.getResources().getLimits()).containsKeys("cpu", "memory");
+        Map<String, String> annotations = receiver.getSpec().getTemplate().getMetadata().getAnnotations();
+        assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", app.getProperty("sightline.management.port"))
+                .containsEntry("prometheus.io/path", "/observe/metrics");
+
+        // the ConfigMap holds exactly application.properties and the route files of routes/, unchanged
+        Map<String, String> expected = new HashMap<>();
+        expected.put("application.properties", Files.readString(Path.of("application.properties")));
+        try (Stream<Path> routes = Files.list(Path.of("routes"))) {
+            for (Path route : routes.filter(p -> p.toString().endsWith(".camel.yaml")).toList()) {
+                expected.put(route.getFileName().toString(), Files.readString(route));
+            }
+        }
+        assertThat(config.getData()).as("k8s/base/config is out of date: run k8s/sync-config").isEqualTo(expected);
+
+        for (PodTemplateSpec pod : podTemplates(objects)) {
+            checkPod(pod, objects);
+        }
+        // every Secret is a template: no value committed
+        for (Secret secret : all(objects, Secret.class)) {
+            Map<String, String> values = new HashMap<>();
+            if (secret.getStringData() != null) {
+                values.putAll(secret.getStringData());
+            }
+            if (secret.getData() != null) {
+                values.putAll(secret.getData());
+            }
+            assertThat(values.values()).as("values committed in Secret %s", secret.getMetadata().getName()).allMatch(String::isEmpty);
+        }
+
+        if (kustomization.endsWith("edge-sender")) {
+            Deployment sender = only(objects, Deployment.class);
+            PodTemplateSpec pod = sender.getSpec().getTemplate();
+            Container tx = container(pod, "sender");
+            assertThat(pod.getSpec().getNodeSelector()).isNotEmpty();
+            assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getHostPath().getPath()).isEqualTo("/dev/video0"));
+            assertThat(tx.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/dev/video0"));
+            assertThat(env(tx, "SIGHTLINE_RECEIVER_HOST")).isEqualTo(service.getMetadata().getName());
+            assertThat(env(tx, "SIGHTLINE_ROLE")).isEqualTo("sender");
+            assertThat(tx.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort())
+                    .isEqualTo(Integer.parseInt(app.getProperty("sightline.sender.command-port"))));
+        }
+        if (kustomization.endsWith("netbird")) {
+            Container agent = container(receiver.getSpec().getTemplate(), "netbird");
+            assertThat(agent.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("NB_SETUP_KEY");
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("netbird-setup-key");
+            });
+            assertThat(agent.getSecurityContext().getCapabilities().getAdd()).contains("NET_ADMIN");
+        }
+    }
+
+    /** Labels, volumes, config keys, secret keys and probe paths of one pod template agree with the rendered objects. */
+    private static void checkPod(PodTemplateSpec pod, List<HasMetadata> objects) {
+        Set<String> volumes = new HashSet<>();
+        pod.getSpec().getVolumes().stream().map(Volume::getName).forEach(volumes::add);
+        all(objects, StatefulSet.class).stream().filter(s -> s.getSpec().getTemplate() == pod)
+                .forEach(s -> s.getSpec().getVolumeClaimTemplates().forEach(c -> volumes.add(c.getMetadata().getName())));
+        for (Volume v : pod.getSpec().getVolumes()) {
+            if (v.getConfigMap() != null) {
+                ConfigMap map = all(objects, ConfigMap.class).stream()
+                        .filter(c -> c.getMetadata().getName().equals(v.getConfigMap().getName())).findFirst()
+                        .orElseThrow(() -> new AssertionError("no ConfigMap " + v.getConfigMap().getName()));
+                v.getConfigMap().getItems().forEach(i -> assertThat(map.getData()).containsKey(i.getKey()));
+            }
+        }
+        for (Container c : pod.getSpec().getContainers()) {
+            c.getVolumeMounts().forEach(m -> assertThat(volumes).as("volume of mount %s", m.getMountPath()).contains(m.getName()));
+            for (EnvVar e : c.getEnv()) {
+                if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+                    var ref = e.getValueFrom().getSecretKeyRef();
+                    Secret secret = all(objects, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(ref.getName()))
+                            .findFirst().orElseThrow(() -> new AssertionError("no Secret " + ref.getName()));
+                    assertThat(secret.getStringData()).containsKey(ref.getKey());
+                }
+            }
+            for (Probe probe : Stream.of(c.getReadinessProbe(), c.getLivenessProbe()).filter(p -> p != null).toList()) {
+                assertThat(PROBE_PATHS).contains(probe.getHttpGet().getPath());
+                String port = probe.getHttpGet().getPort().getStrVal();
+                assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo(port));
+            }
+        }
+    }
+
+    @Test
+    void theProbePathsOfTheManifestsAnswerOnARunningReceiver() throws Exception {
+        Map<String, String> receiver = Harness.receiver(dir.resolve("data"));
+        try (Sightline r = Sightline.start(receiver)) {
+            for (String path : PROBE_PATHS) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> Harness.get(Harness.management(receiver) + path).statusCode() == 200);
+            }
+        }
+    }
+
+    @Test
+    void theImageEntrypointStartsSightlineWithConfigurationMountedAsFiles() throws Exception {
+        // the entrypoint Jib writes into the image is the script in src/main/jib
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        String entrypoint = XPathFactory.newInstance().newXPath()
+                .evaluate("//plugin[artifactId='jib-maven-plugin']/configuration/container/entrypoint", pom).trim();
+        Path script = Path.of("src/main/jib").resolve(entrypoint.substring(1));
+        assertThat(script).isExecutable();
+
+        // the image's /app (Jib's layout: classes, resources, libs) and a /config mounted as in k8s/
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Files.createSymbolicLink(app.resolve("classes"), Path.of("target/classes").toAbsolutePath());
+        Files.createSymbolicLink(app.resolve("resources"), Path.of("target/classes").toAbsolutePath());
+        Files.createSymbolicLink(app.resolve("libs"), Path.of("target/lib").toAbsolutePath());
+        Path config = Files.createDirectories(dir.resolve("config/routes"));
+        int httpPort = Harness.freeTcpPort();
+        Files.writeString(dir.resolve("config/application.properties"), Files.readString(Path.of("application.properties"))
+                .replace("sightline.receiver.http-port=8080", "sightline.receiver.http-port=" + httpPort));
+        Files.copy(Path.of("routes/receiver.camel.yaml"), config.resolve("receiver.camel.yaml"));
+        Files.writeString(config.resolve("receiver-ping.camel.yaml"), """
+                - route:
+                    id: ping
+                    from:
+                      uri: platform-http:/ping
+                      steps:
+                        - setBody:
+                            constant: pong from the mounted routes
+                """);
+        int management = Harness.freeTcpPort();
+        ProcessBuilder builder = new ProcessBuilder("sh", script.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("entrypoint.log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("SIGHTLINE_HOME", app.toString());
+        env.put("SIGHTLINE_CONFIG_DIR", dir.resolve("config").toString());
+        env.put("SIGHTLINE_ROLE", "receiver");
+        env.put("SIGHTLINE_DATA_DIR", dir.resolve("data").toString());
+        env.put("SIGHTLINE_SECURITY_MASTER_KEY", Harness.MASTER);
+        env.put("SIGHTLINE_OPERATOR_TOKEN", Harness.OPERATOR);
+        env.put("SIGHTLINE_MANAGEMENT_PORT", String.valueOf(management));
+        env.put("SIGHTLINE_RECEIVER_UDP_PORT", String.valueOf(Harness.freeUdpPort()));
+        env.put("SIGHTLINE_HAWTIO_ENABLED", "false");
+        Process process = builder.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                    Harness.get("http://127.0.0.1:" + httpPort + "/ping").body().equals("pong from the mounted routes"));
+            assertThat(Harness.get("http://127.0.0.1:" + management + "/observe/health/ready").statusCode()).isEqualTo(200);
+            assertThat(dir.resolve("data")).isDirectory();
+        } finally {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    // ---- rendering and lookup --------------------------------------------------------------------------------
+
+    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            "Service", Service.class, "StatefulSet", StatefulSet.class, "Deployment", Deployment.class,
+            "ConfigMap", ConfigMap.class, "Secret", Secret.class);
+
+    /** {@code kubectl kustomize dir}, each document parsed into its fabric8 type (an unknown kind fails). */
+    static List<HasMetadata> render(String kustomization) throws Exception {
+        Process kubectl = new ProcessBuilder("kubectl", "kustomize", kustomization)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] yaml = kubectl.getInputStream().readAllBytes();
+        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(kubectl.exitValue()).as("kubectl kustomize %s", kustomization).isZero();
+        List<HasMetadata> objects = new ArrayList<>();
+        try (var docs = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (docs.hasNext()) {
+                JsonNode doc = (JsonNode) docs.next();
+                Class<? extends HasMetadata> type = KINDS.get(doc.path("kind").asText());
+                assertThat(type).as("kind %s", doc.path("kind").asText()).isNotNull();
+                objects.add(YAML.treeToValue(doc, type));
+            }
+        }
+        return objects;
+    }
+
+    private static <T> List<T> all(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static <T> T only(List<HasMetadata> objects, Class<T> type) {
+        List<T> found = all(objects, type);
+        assertThat(found).as(type.getSimpleName()).hasSize(1);
+        return found.get(0);
+    }
+
+    private static List<PodTemplateSpec> podTemplates(List<HasMetadata> objects) {
+        List<PodTemplateSpec> pods = new ArrayList<>();
+        all(objects, StatefulSet.class).forEach(s -> {
+            assertThat(s.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(s.getSpec().getSelector().getMatchLabels());
+            pods.add(s.getSpec().getTemplate());
+        });
+        all(objects, Deployment.class).forEach(d -> {
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+            pods.add(d.getSpec().getTemplate());
+        });
+        return pods;
+    }
+
+    private static ServicePort port(Service service, String name) {
+        return service.getSpec().getPorts().stream().filter(p -> p.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no port " + name));
+    }
+
+    private static Container container(PodTemplateSpec pod, String name) {
+        return pod.getSpec().getContainers().stream().filter(c -> c.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name));
+    }
+
+    private static String env(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst().orElse(null);
+    }
+}
