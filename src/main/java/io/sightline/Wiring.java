@@ -13,6 +13,8 @@ import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SegmentPlanner;
 import io.sightline.capture.SyntheticSource;
 import io.sightline.command.DeviceCommands;
+import io.sightline.compat.ClipImport;
+import io.sightline.compat.CompatProtocol;
 import io.sightline.command.SenderCommands;
 import io.sightline.command.SenderState;
 import io.sightline.detect.Detector;
@@ -33,6 +35,7 @@ import io.sightline.match.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.HealthChecks;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.segment.FrameKeys;
 import io.sightline.segment.FrameRecovery;
 import io.sightline.segment.FrameStore;
 import io.sightline.segment.H264Muxer;
@@ -52,7 +55,6 @@ import io.sightline.wire.JpegCheck;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
-import org.apache.camel.support.processor.idempotent.FileIdempotentRepository;
 import org.apache.camel.spi.Registry;
 
 import java.io.IOException;
@@ -66,6 +68,8 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -181,14 +185,18 @@ final class Wiring {
         registry.bind("liveEvents", new LiveEvents(maxViewers));
         registry.bind("alertBook", new AlertBook(alertRules(s), data.resolve("alerts.jsonl"), metrics));
         registry.bind("segmentLibrary", new SegmentLibrary(data, new BrowserPlayback(metrics)));
+        CompatProtocol compat = new CompatProtocol(addressMap(s.text("sightline.compat.devices", "")),
+                s.integer("sightline.segment.seconds", 10) * 1000L, "compat-" + newStreamId(), System::currentTimeMillis);
+        registry.bind("compatProtocol", compat);
+        registry.bind("clipImport", new ClipImport(compat, data, metrics));
         registry.bind("detectionMatcher", matcher);
         registry.bind("datagramRejects", datagramRejects(s, metrics));
         registry.bind("jpegCheck", new JpegCheck(s.number("sightline.frame.max-bytes", 8L << 20)));
         FrameStore store = new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics);
         registry.bind("frameStore", store);
         registry.bind("frameRecovery", new FrameRecovery(store, data));
-        registry.bind("frameKeys", FileIdempotentRepository.fileIdempotentRepository(data.resolve("frame-keys.dat").toFile(),
-                s.integer("sightline.receiver.idempotency-keys", 200_000), 64L << 20));
+        registry.bind("frameKeys", new FrameKeys(data.resolve("frame-keys.log"),
+                s.integer("sightline.receiver.idempotency-keys", 200_000)));
         registry.bind("liveHub", live);
         registry.bind("errorResponse", new ErrorResponse(metrics));
         registry.bind("segmentAggregation", new SegmentAggregation());
@@ -205,6 +213,20 @@ final class Wiring {
     private static AlertRules alertRules(Settings s) {
         return new AlertRules(labels(s, "sightline.alerts.labels"), s.decimal("sightline.alerts.min-confidence", 0.5),
                 s.decimal("sightline.alerts.min-box-area", 0), s.number("sightline.alerts.cooldown-s", 60) * 1000);
+    }
+
+    /** {@code address=device,address=device}: the compat ingest's names for old senders. */
+    private static Map<String, String> addressMap(String list) {
+        Map<String, String> map = new HashMap<>();
+        for (String entry : list.split(",")) {
+            String[] pair = entry.trim().split("=", 2);
+            if (pair.length == 2) {
+                map.put(pair[0].trim(), Ids.require("device", pair[1].trim()));
+            } else if (!entry.isBlank()) {
+                throw new IllegalArgumentException("sightline.compat.devices: expected address=device, was '" + entry + "'");
+            }
+        }
+        return map;
     }
 
     /** A comma-separated list of detection labels; empty: any label. */

@@ -102,11 +102,13 @@ class DeploymentTest {
         }
         assertThat(config.getData()).as("k8s/base/config is out of date: run k8s/sync-config").isEqualTo(expected);
 
+        List<Secret> secrets = secretTemplates();
+        assertThat(all(objects, Secret.class)).as("Secrets are created in the cluster, never applied from here").isEmpty();
         for (PodTemplateSpec pod : podTemplates(objects)) {
-            checkPod(pod, objects);
+            checkPod(pod, objects, secrets);
         }
         // every Secret is a template: no value committed
-        for (Secret secret : all(objects, Secret.class)) {
+        for (Secret secret : secrets) {
             Map<String, String> values = new HashMap<>();
             if (secret.getStringData() != null) {
                 values.putAll(secret.getStringData());
@@ -140,7 +142,7 @@ class DeploymentTest {
     }
 
     /** Labels, volumes, config keys, secret keys and probe paths of one pod template agree with the rendered objects. */
-    private static void checkPod(PodTemplateSpec pod, List<HasMetadata> objects) {
+    private static void checkPod(PodTemplateSpec pod, List<HasMetadata> objects, List<Secret> secrets) {
         Set<String> volumes = new HashSet<>();
         pod.getSpec().getVolumes().stream().map(Volume::getName).forEach(volumes::add);
         all(objects, StatefulSet.class).stream().filter(s -> s.getSpec().getTemplate() == pod)
@@ -158,8 +160,8 @@ class DeploymentTest {
             for (EnvVar e : c.getEnv()) {
                 if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
                     var ref = e.getValueFrom().getSecretKeyRef();
-                    Secret secret = all(objects, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(ref.getName()))
-                            .findFirst().orElseThrow(() -> new AssertionError("no Secret " + ref.getName()));
+                    Secret secret = secrets.stream().filter(s -> s.getMetadata().getName().equals(ref.getName()))
+                            .findFirst().orElseThrow(() -> new AssertionError("no Secret template " + ref.getName()));
                     assertThat(secret.getStringData()).containsKey(ref.getKey());
                 }
             }
@@ -259,6 +261,17 @@ class DeploymentTest {
             }
         }
         return objects;
+    }
+
+    /** The Secret templates of k8s/ ({@code *.secret-template.yaml}): which keys the pods read, documented. */
+    private static List<Secret> secretTemplates() throws Exception {
+        try (Stream<Path> files = Files.walk(Path.of("k8s"))) {
+            List<Secret> secrets = new ArrayList<>();
+            for (Path file : files.filter(f -> f.toString().endsWith(".secret-template.yaml")).toList()) {
+                secrets.add(YAML.readValue(file.toFile(), Secret.class));
+            }
+            return secrets;
+        }
     }
 
     private static <T> List<T> all(List<HasMetadata> objects, Class<T> type) {

@@ -24,10 +24,10 @@ class MonitoringTest {
 
     static final List<String> ROUTES = List.of("capture", "frames-select", "detections-out", "datagram-out",
             "commands-in", "frames-queue", "frames-out", "frames-replay", "post-frame", "spool", "detections-in",
-            "frames-in", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
+            "frames-in", "ingest", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
             "segment-files", "reply-json", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
-            "retention");
+            "retention", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
 
     @TempDir
     Path dir;

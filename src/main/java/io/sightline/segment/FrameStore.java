@@ -18,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Puts an accepted frame on disk before the receiver answers: the JPEG as
@@ -34,11 +33,10 @@ public class FrameStore {
     public static final String SEGMENT_KEY_PROPERTY = "sightlineSegmentKey";
     public static final String METADATA_FILE = "frames.jsonl";
 
-    private static final int LOCK_STRIPES = 64;
 
     private final Path incoming;
     private final boolean fsync;
-    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    private final SegmentSync.Registry syncs = new SegmentSync.Registry();
 
     private final SightlineMetrics metrics;
 
@@ -46,9 +44,6 @@ public class FrameStore {
         this.incoming = dataDir.resolve("incoming");
         this.fsync = fsync;
         this.metrics = metrics;
-        for (int i = 0; i < LOCK_STRIPES; i++) {
-            locks[i] = new ReentrantLock();
-        }
     }
 
     public Path incoming() {
@@ -67,22 +62,21 @@ public class FrameStore {
         Path file = dir.resolve(String.format("%010d.jpg", meta.frame()));
         FrameRef ref = new FrameRef(meta.frame(), meta.captureTime(), file.toString(), size.width(), size.height(),
                 meta.detections());
-        ReentrantLock lock = locks[Math.floorMod(meta.segmentKey().hashCode(), LOCK_STRIPES)];
-        lock.lock();
         try {
             Files.createDirectories(dir);
+            // the JPEG: written and synced by each request on its own, in parallel with the others
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
             write(tmp, jpeg, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // its metadata line, then one sync of the directory (the rename) and the metadata file for every
+            // frame of the segment written since the last sync: concurrent frames share it (group commit)
+            SegmentSync sync = syncs.of(dir);
+            long ticket = sync.append((Json.text(metadataLine(meta, ref)) + "\n").getBytes(StandardCharsets.UTF_8));
             if (fsync) {
-                forceDirectory(dir); // the rename itself must survive a power cut, not only the bytes
+                sync.syncThrough(ticket);
             }
-            byte[] line = (Json.text(metadataLine(meta, ref)) + "\n").getBytes(StandardCharsets.UTF_8);
-            write(dir.resolve(METADATA_FILE), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store frame " + meta.frame() + " of " + meta.segmentKey(), e);
-        } finally {
-            lock.unlock();
         }
         metrics.counter("frames.received", "device", meta.device()).increment();
         metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
@@ -124,12 +118,6 @@ public class FrameStore {
             if (fsync) {
                 channel.force(false);
             }
-        }
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
         }
     }
 

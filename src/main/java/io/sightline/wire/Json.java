@@ -56,6 +56,12 @@ public final class Json {
         return parsed;
     }
 
+    /** The detections, after {@link #checkAll}. */
+    public static List<Detection> checked(List<Detection> detections, String error) {
+        checkAll(detections, error);
+        return detections;
+    }
+
     static void checkAll(List<Detection> detections, String error) {
         if (detections.size() > MAX_DETECTIONS) {
             throw new InvalidInputException(400, error, "more than " + MAX_DETECTIONS + " detections");
