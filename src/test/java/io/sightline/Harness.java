@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -158,7 +159,8 @@ public final class Harness {
     }
 
     static HttpRequest.Builder operator(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + OPERATOR);
+        // bounded: a request must never hang a test (await() retries what fails)
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + OPERATOR);
     }
 
     static String deviceToken(String device) {

@@ -43,6 +43,14 @@ final class SightlineProcess implements AutoCloseable {
                 .until(() -> Harness.get(management + "/observe/health/ready").statusCode() == 200);
     }
 
+    /** Runs a full garbage collection in the process ({@code jcmd GC.run}), so heap figures show live data only. */
+    void collectGarbage() throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid()), "GC.run").redirectErrorStream(true).start();
+        jcmd.getInputStream().readAllBytes();
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** CPU time (user + system) the process used so far, in ms. */
     long cpuMillis() {
         return process.info().totalCpuDuration().orElseThrow().toMillis();
