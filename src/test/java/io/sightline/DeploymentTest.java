@@ -101,6 +101,11 @@ class DeploymentTest {
             }
         }
         assertThat(config.getData()).as("k8s/base/config is out of date: run k8s/sync-config").isEqualTo(expected);
+        // and the receiver mounts every one of them
+        Volume configVolume = receiver.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getConfigMap() != null).findFirst().orElseThrow();
+        assertThat(configVolume.getConfigMap().getItems()).extracting(i -> i.getKey())
+                .containsExactlyInAnyOrderElementsOf(expected.keySet());
 
         List<Secret> secrets = secretTemplates();
         assertThat(all(objects, Secret.class)).as("Secrets are created in the cluster, never applied from here").isEmpty();
