@@ -249,16 +249,10 @@ public final class Benchmark {
         }
     }
 
-    /** Resident bytes, and heap bytes in use after a full GC (from the process's own metrics). */
+    /** Resident bytes, and heap bytes in use after a full GC. */
     private static long[] memory(SightlineProcess rx, Map<String, String> receiver) throws Exception {
-        rx.collectGarbage();
-        String text = Harness.get(Harness.management(receiver) + "/observe/metrics").body();
-        Matcher m = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([-0-9.eE+]+)$").matcher(text);
-        double heap = 0;
-        while (m.find()) {
-            heap += Double.parseDouble(m.group(1));
-        }
-        return new long[] {rx.residentBytes(), (long) heap};
+        long heap = rx.liveHeapBytes();
+        return new long[] {rx.residentBytes(), heap};
     }
 
     /** Capture → frame on the live endpoint, at 20 fps, from the capture time in each MJPEG part. */

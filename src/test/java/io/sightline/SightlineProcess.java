@@ -43,12 +43,23 @@ final class SightlineProcess implements AutoCloseable {
                 .until(() -> Harness.get(management + "/observe/health/ready").statusCode() == 200);
     }
 
-    /** Runs a full garbage collection in the process ({@code jcmd GC.run}), so heap figures show live data only. */
-    void collectGarbage() throws Exception {
+    /** Heap in use right after a full garbage collection: the live data (two {@code jcmd} calls). */
+    long liveHeapBytes() throws Exception {
+        jcmd("GC.run");
+        java.util.regex.Matcher used = java.util.regex.Pattern.compile("heap\\s+total \\d+K, used (\\d+)K")
+                .matcher(jcmd("GC.heap_info"));
+        if (!used.find()) {
+            throw new IllegalStateException("no heap figure from jcmd GC.heap_info");
+        }
+        return Long.parseLong(used.group(1)) * 1024;
+    }
+
+    private String jcmd(String command) throws Exception {
         Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(process.pid()), "GC.run").redirectErrorStream(true).start();
-        jcmd.getInputStream().readAllBytes();
+                String.valueOf(process.pid()), command).redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         jcmd.waitFor(30, TimeUnit.SECONDS);
+        return out;
     }
 
     /** CPU time (user + system) the process used so far, in ms. */
