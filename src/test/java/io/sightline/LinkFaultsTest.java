@@ -216,10 +216,13 @@ class LinkFaultsTest {
             List<Long> stored = new ArrayList<>(Segments.framesByStream(data, "full-cam").values().iterator().next());
             stored.sort(null);
             System.out.printf("FIGURE spool limit 200000 bytes: %d captured, %.0f dropped, %d stored%n", captured, dropped, stored.size());
-            assertThat(stored).hasSize((int) (captured - dropped)).doesNotHaveDuplicates();
+            // a frame whose POST reached the receiver but whose answer the cut swallowed is stored and, spooled,
+            // may later be dropped from the spool too: stored can exceed captured - dropped by those, never fall short
+            assertThat(stored).doesNotHaveDuplicates();
+            assertThat((long) stored.size()).isBetween((long) (captured - dropped), captured);
             // what is missing is one run of frames: the oldest of the cut, dropped to make room
             List<Long> missing = LongStream.range(0, captured).filter(n -> !stored.contains(n)).boxed().toList();
-            assertThat(missing).hasSize((int) dropped);
+            assertThat((double) missing.size()).isLessThanOrEqualTo(dropped).isGreaterThan(0);
             assertThat(missing.get(missing.size() - 1) - missing.get(0)).isEqualTo(missing.size() - 1);
         }
     }

@@ -40,6 +40,13 @@ public class Delivery {
 
     private final String authorization;
 
+    /**
+     * Client errors that say nothing against the frame, so it is kept and sent again: 404 (a receiver that is
+     * still starting answers it before its routes are up — seen after a kill -9 and restart), 408 (upload timed
+     * out on a slow link), 429 (rate limit).
+     */
+    private static final java.util.Set<Integer> RETRYABLE_4XX = java.util.Set.of(404, 408, 429);
+
     /** @param token the device's bearer token ({@code DeviceKeys.httpToken}) */
     public Delivery(SightlineMetrics metrics, String device, String token) {
         this.authorization = "Bearer " + token;
@@ -70,7 +77,7 @@ public class Delivery {
             acknowledged.increment();
             lastAcknowledged.set(System.currentTimeMillis());
             exchange.setProperty(OUTCOME_PROPERTY, "acknowledged");
-        } else if (status >= 400 && status < 500 && status != 429) {
+        } else if (status >= 400 && status < 500 && !RETRYABLE_4XX.contains(status)) {
             rejected.increment();
             exchange.setProperty(OUTCOME_PROPERTY, "rejected");
         } else {
