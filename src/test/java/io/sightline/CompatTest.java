@@ -61,7 +61,7 @@ class CompatTest {
         receiver.put("sightline.alerts.cooldown-s", "0");
         String base = "http://127.0.0.1:" + port;
         Path data = dir.resolve("data");
-        List<byte[]> jpegs = markedJpegs(120);
+        List<byte[]> jpegs = markedJpegs(160);
         try (Sightline r = Sightline.start(receiver); DatagramSocket udp = new DatagramSocket()) {
             // per-frame posts; frames 10-12 get their detections over UDP first, frame 20 in its own meta
             double t0 = System.currentTimeMillis() / 1000.0;
@@ -118,7 +118,7 @@ class CompatTest {
 
             // the segments: the per-frame stream (one or two segments), clip A, clip B, the uploaded clip
             await().atMost(Duration.ofSeconds(30)).until(() -> Segments.sidecars(data, DEVICE).size() >= 4
-                    && Segments.framesWritten(data, DEVICE) >= 30 + 20 + 15 + 120);
+                    && Segments.framesWritten(data, DEVICE) >= 30 + 20 + 15 + 160);
             List<Long> perFrame = new ArrayList<>();
             List<Long> perFrameDetections = new ArrayList<>();
             JsonNode clipA = null;
@@ -138,7 +138,7 @@ class CompatTest {
                     assertThat(markers).as("clip B in timestamp order").containsExactlyElementsOf(range(15));
                 } else if (s.get("segment").asText().equals("clip-rec-7")) {
                     upload = s;
-                    assertThat(markers).as("uploaded clip").containsExactlyElementsOf(range(120));
+                    assertThat(markers).as("uploaded clip").containsExactlyElementsOf(range(160));
                 }
             }
             assertThat(perFrame).containsExactlyElementsOf(range(30));
