@@ -152,15 +152,26 @@ public class SegmentWriter {
         return doc;
     }
 
+    /**
+     * Deletes the written frames from the incoming area. The metadata file goes only with the last frame: a frame
+     * that arrived while the segment was being written (it will form a late companion) keeps its line, which is
+     * what recovery reads after a crash. Recovery skips lines whose JPEG is gone.
+     */
     private static void removeIncoming(List<FrameRef> frames) throws IOException {
         Path dir = Path.of(frames.get(0).file()).getParent();
         for (FrameRef f : frames) {
             Files.deleteIfExists(Path.of(f.file()));
         }
-        Files.deleteIfExists(dir.resolve(FrameStore.METADATA_FILE));
+        boolean framesLeft;
         try (var rest = Files.list(dir)) {
-            if (rest.findAny().isEmpty()) {
-                Files.deleteIfExists(dir);
+            framesLeft = rest.anyMatch(p -> p.getFileName().toString().endsWith(".jpg"));
+        }
+        if (!framesLeft) {
+            Files.deleteIfExists(dir.resolve(FrameStore.METADATA_FILE));
+            try (var rest = Files.list(dir)) {
+                if (rest.findAny().isEmpty()) {
+                    Files.deleteIfExists(dir);
+                }
             }
         }
     }
