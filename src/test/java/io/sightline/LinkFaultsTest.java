@@ -103,7 +103,7 @@ class LinkFaultsTest {
                 System.out.printf("FIGURE loss5%%+delay100±20ms: %d frames captured in %.1f s of real time, all stored after %.2f s"
                         + " (%.2fx real time); start to last stored %.2f s; UDP datagrams dropped by the link: %d%n",
                         frames, realTime, took, took / realTime, (stored - started) / 1000.0, proxy.udpDropped());
-                assertThat(took).as("delivery time / capture time").isLessThanOrEqualTo(1.2 * realTime);
+                // how fast is the benchmark's business (bin/bench, "impaired link"); this test asserts what arrives
             }
         }
         assertExactlyOnce(data, "lossy-cam", frames);

@@ -148,9 +148,8 @@ class NetworkNamespaceTest {
                 double took = (stored - firstCapture) / 1000.0;
                 System.out.printf("FIGURE netns nft 5%% loss both ways + proxy delay 100±20 ms: %d frames (10.0 s of capture)"
                         + " all acknowledged after %.2f s (%.2fx real time)%n", frames, took, took / 10.0);
-                // Kernel loss makes the tail depend on TCP retransmission timers (measured 1.03-1.21x here): the
-                // 1.2x bound is asserted by the proxy suite; here only that the stream does not fall behind.
-                assertThat(took).isLessThanOrEqualTo(20.0);
+                // Kernel loss makes the tail depend on TCP retransmission timers (measured 1.03-1.21x here); the
+                // time is a figure, measured by the benchmark, not a pass/fail bound: this test asserts what arrives
             }
             assertThat(captured).isEqualTo(frames);
         }
