@@ -130,7 +130,7 @@ public final class Sightline implements AutoCloseable {
             server.setPort(httpPort);
             server.setMaxBodySize(2 * s.number("sightline.frame.max-bytes", 8L << 20));
             loginCode = context.getRegistry().lookupByNameAndType("operatorAuth", OperatorAuth.class).newLoginCode();
-            banner.append("\n    Live view:   ").append(scheme(s)).append("://localhost:").append(httpPort).append("/")
+            banner.append("\n    Console:     ").append(scheme(s)).append("://localhost:").append(httpPort).append("/")
                     .append("\n    Log in:      ").append(scheme(s)).append("://localhost:").append(httpPort).append("/login?code=").append(loginCode)
                     .append("  (once, from this machine; or with SIGHTLINE_OPERATOR_TOKEN)");
         }
