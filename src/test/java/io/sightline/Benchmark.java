@@ -211,7 +211,7 @@ public final class Benchmark {
     private void receiver(int clients, String codec) throws Exception {
         Path dir = Files.createTempDirectory(work, "receiver");
         Map<String, String> receiver = receiverSettings(dir, codec);
-        List<byte[]> jpegs = jpegs(640, 480, 100);
+        List<byte[]> jpegs = Harness.syntheticJpegs(640, 480, 80, 100);
         try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
              LoadGenerator load = new LoadGenerator(receiver, clients, jpegs, 200)) {
             Sample s = measure(rx, null, () -> metric(receiver, "sightline_frames_received_total"));
@@ -231,7 +231,7 @@ public final class Benchmark {
         receiver.put("sightline.segment.max-frames", "1000000");
         receiver.put("sightline.segment.idle-timeout-ms", "600000");
         receiver.put("java_tool_options", "-Xms256m -Xmx256m -XX:+AlwaysPreTouch"); // becomes JAVA_TOOL_OPTIONS
-        List<byte[]> jpegs = jpegs(640, 480, 100);
+        List<byte[]> jpegs = Harness.syntheticJpegs(640, 480, 80, 100);
         int frames = 20_000;
         try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"))) {
             long[] start;
@@ -349,21 +349,6 @@ public final class Benchmark {
         receiver.put("sightline.segment.codec", codec);
         receiver.put("sightline.alerts.labels", "none-in-benchmark");
         return receiver;
-    }
-
-    private static List<byte[]> jpegs(int width, int height, int count) {
-        SyntheticSource scene = new SyntheticSource(width, height);
-        scene.open();
-        try {
-            JpegEncoder encoder = new JpegEncoder(80);
-            List<byte[]> list = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                list.add(encoder.encode(scene.grab()));
-            }
-            return list;
-        } finally {
-            scene.close();
-        }
     }
 
     /** Posts JPEGs with valid metadata as fast as the receiver answers, one device and connection per client. */

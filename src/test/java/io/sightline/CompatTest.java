@@ -1,8 +1,6 @@
 package io.sightline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sightline.capture.JpegEncoder;
-import io.sightline.capture.SyntheticSource;
 import io.sightline.wire.Json;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
@@ -61,7 +59,7 @@ class CompatTest {
         receiver.put("sightline.alerts.cooldown-s", "0");
         String base = "http://127.0.0.1:" + port;
         Path data = dir.resolve("data");
-        List<byte[]> jpegs = markedJpegs(160);
+        List<byte[]> jpegs = Harness.syntheticJpegs(320, 240, 85, 160);
         try (Sightline r = Sightline.start(receiver); DatagramSocket udp = new DatagramSocket()) {
             // per-frame posts; frames 10-12 get their detections over UDP first, frame 20 in its own meta
             double t0 = System.currentTimeMillis() / 1000.0;
@@ -218,22 +216,6 @@ class CompatTest {
 
     private static byte[] json(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** JPEGs of the synthetic scene: frame n carries marker n. */
-    private static List<byte[]> markedJpegs(int count) {
-        SyntheticSource scene = new SyntheticSource(320, 240);
-        scene.open();
-        try {
-            JpegEncoder encoder = new JpegEncoder(85);
-            List<byte[]> list = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                list.add(encoder.encode(scene.grab()));
-            }
-            return list;
-        } finally {
-            scene.close();
-        }
     }
 
     /** An MJPEG AVI as an old sender's recorder writes it. */

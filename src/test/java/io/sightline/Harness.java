@@ -101,10 +101,20 @@ public final class Harness {
     }
 
     static byte[] syntheticJpeg(int width, int height, int quality) {
+        return syntheticJpegs(width, height, quality, 1).get(0);
+    }
+
+    /** JPEGs of the synthetic scene, frame n carrying marker n. */
+    static java.util.List<byte[]> syntheticJpegs(int width, int height, int quality, int count) {
         SyntheticSource source = new SyntheticSource(width, height);
         source.open();
         try {
-            return new JpegEncoder(quality).encode(source.grab());
+            JpegEncoder encoder = new JpegEncoder(quality);
+            java.util.List<byte[]> list = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                list.add(encoder.encode(source.grab()));
+            }
+            return list;
         } finally {
             source.close();
         }
