@@ -8,6 +8,7 @@ import io.sightline.live.LiveEvents;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.segment.FrameStore;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.HttpGuards;
 import io.vertx.core.Vertx;
@@ -47,6 +48,7 @@ public final class Sightline implements AutoCloseable {
     private HawtioConsole hawtio;
     private String loginCode;
     private Vertx vertx;
+    private FrameStore frames;
 
     private Sightline(Map<String, String> overrides) {
         main = new Main();
@@ -124,6 +126,7 @@ public final class Sightline implements AutoCloseable {
             context.getRegistry().bind("vertx", IdleTimeoutVertx.wrap(vertx, s.integer("sightline.receiver.idle-timeout-s", 60)));
             live = Wiring.bindReceiver(s, context.getRegistry(), metrics, master);
             events = context.getRegistry().lookupByNameAndType("liveEvents", LiveEvents.class);
+            frames = context.getRegistry().lookupByNameAndType("frameStore", FrameStore.class);
             var server = m.configure().httpServer();
             server.setEnabled(true);
             server.setHost(s.text("sightline.receiver.bind", "0.0.0.0"));
@@ -217,12 +220,15 @@ public final class Sightline implements AutoCloseable {
         management.setPort(port);
         management.setHealthCheckEnabled(true);
         management.setMetricsEnabled(true);
-        m.configure().metrics().setEnabled(true);
-        m.configure().metrics().setBinders("jvm-memory,processor,uptime,file-descriptor");
-        // per-exchange timers of every route cost more than the frame work of some routes (the profile showed
-        // them on the hot path); route statistics stay visible through JMX / Hawtio, flow figures are sightline_*
-        m.configure().metrics().setEnableRoutePolicy(false);
-        m.configure().metrics().setEnableExchangeEventNotifier(false);
+        // camel-main reads the metrics options from properties only (setters on its configuration object are
+        // ignored). Per-exchange timers of every route, and the registry search the exchange notifier does for
+        // every finished exchange, cost more than the frame work of some routes (the profile showed them on the
+        // hot path); route statistics stay visible through JMX / Hawtio, flow figures are sightline_*
+        var properties = m.getCamelContext().getPropertiesComponent();
+        properties.addInitialProperty("camel.metrics.enabled", "true");
+        properties.addInitialProperty("camel.metrics.binders", "jvm-memory,processor,uptime,file-descriptor");
+        properties.addInitialProperty("camel.metrics.enableRoutePolicy", "false");
+        properties.addInitialProperty("camel.metrics.enableExchangeEventNotifier", "false");
         banner.append("\n    Health:      http://localhost:").append(port).append("/observe/health")
                 .append("\n    Metrics:     http://localhost:").append(port).append("/observe/metrics");
 
@@ -272,11 +278,19 @@ public final class Sightline implements AutoCloseable {
         }
     }
 
-    /** What Camel does not own: the frame source and the receiver's Vert.x instance. */
+    /** What Camel does not own: the frame source, the receiver's open frame logs and its Vert.x instance. */
     private synchronized void release() {
         if (capture != null) {
             capture.close();
             capture = null;
+        }
+        if (frames != null) {
+            try {
+                frames.close();
+            } catch (java.io.IOException e) {
+                LOG.warn("Closing the frame logs: {}", e.getMessage());
+            }
+            frames = null;
         }
         if (vertx != null) {
             vertx.close();

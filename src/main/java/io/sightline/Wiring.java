@@ -201,7 +201,7 @@ final class Wiring {
         registry.bind("errorResponse", new ErrorResponse(metrics));
         registry.bind("segmentAggregation", new SegmentAggregation());
         registry.bind("segmentRepository", new MemoryAggregationRepository());
-        registry.bind("segmentWriter", new SegmentWriter(data, muxer(s), matcher, metrics));
+        registry.bind("segmentWriter", new SegmentWriter(data, store, muxer(s), matcher, metrics));
         registry.bind("retention", new Retention(data, Duration.ofHours(s.number("sightline.retention.max-age-hours", 24 * 30)),
                 s.number("sightline.retention.max-bytes", 100L << 30), metrics));
         HealthCheck dataDir = HealthChecks.dataDir(data, s.number("sightline.health.min-free-bytes", 256L << 20));

@@ -48,7 +48,7 @@ public final class Benchmark {
 
     /** Seconds each throughput case is measured for, after a warm-up of {@link #WARM_UP_SECONDS}. */
     private static final int MEASURE_SECONDS = Integer.getInteger("bench.seconds", 15);
-    private static final int WARM_UP_SECONDS = 5;
+    private static final int WARM_UP_SECONDS = Integer.getInteger("bench.warm-up-seconds", 5);
     private static final int VIDEO_FRAMES = 300;
 
     private record Row(String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs,

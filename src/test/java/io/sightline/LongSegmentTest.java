@@ -53,7 +53,7 @@ class LongSegmentTest {
             Exchange aggregate = repository.get(receiver.context(), "long/s/seg");
             SegmentAssembly assembly = aggregate.getMessage().getBody(SegmentAssembly.class);
             assertThat(assembly.getSize()).isEqualTo(FRAMES);
-            assertThat(assembly.ordered()).extracting(FrameRef::file)
+            assertThat(assembly.ordered()).extracting(FrameRef::log)
                     .allSatisfy(f -> assertThat(Path.of(f)).exists());
 
             // nothing reachable from the aggregate is image data: no byte array over 1 KiB (one JPEG is ~8 KiB)

@@ -1,6 +1,5 @@
 package io.sightline.segment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
@@ -9,14 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -33,6 +29,9 @@ public class FrameRecovery {
     public record Recovered(FrameMeta meta, FrameRef ref) {
     }
 
+    /** The metadata file of the incoming layout before frame logs (a JPEG file per frame). */
+    static final String LEGACY_METADATA = "frames.jsonl";
+
     private final FrameStore store;
     private final Path segmentsDir;
 
@@ -46,55 +45,38 @@ public class FrameRecovery {
         if (!Files.isDirectory(store.incoming())) {
             return found;
         }
-        List<Path> metadata;
+        List<Path> dirs;
         try (Stream<Path> files = Files.walk(store.incoming(), 4)) {
-            metadata = files.filter(p -> p.getFileName().toString().equals(FrameStore.METADATA_FILE)).sorted().toList();
+            dirs = files.filter(p -> p.getFileName().toString().equals(FrameLog.FILE)
+                    || p.getFileName().toString().equals(LEGACY_METADATA)).map(Path::getParent).distinct().sorted().toList();
         }
-        for (Path file : metadata) {
-            found.addAll(segment(file));
+        for (Path dir : dirs) {
+            found.addAll(segment(dir));
         }
         if (!found.isEmpty()) {
-            LOG.info("Recovering {} stored frames of {} unfinished segments", found.size(), metadata.size());
+            LOG.info("Recovering {} stored frames of {} unfinished segments", found.size(), dirs.size());
         }
         return found;
     }
 
-    private List<Recovered> segment(Path metadataFile) throws IOException {
-        Map<Long, Recovered> frames = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(metadataFile, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode node;
-            FrameMeta meta;
-            try {
-                node = Json.MAPPER.readTree(line);
-                meta = Json.MAPPER.treeToValue(node.get("meta"), FrameMeta.class);
-            } catch (IOException | IllegalArgumentException e) {
-                continue; // a line cut short by the crash: its frame was never acknowledged
-            }
-            Path jpeg = metadataFile.resolveSibling(String.format("%010d.jpg", meta.frame()));
-            if (Files.exists(jpeg)) {
-                frames.putIfAbsent(meta.frame(), new Recovered(meta, new FrameRef(meta.frame(), meta.captureTime(),
-                        jpeg.toString(), node.get("width").asInt(), node.get("height").asInt(), meta.detections())));
-            }
-        }
-        if (frames.isEmpty()) {
+    private List<Recovered> segment(Path dir) throws IOException {
+        List<FrameLog.Entry> entries = new ArrayList<>(store.recover(dir));
+        entries.addAll(store.adoptLegacy(dir));
+        if (entries.isEmpty()) {
             return List.of();
         }
-        FrameMeta any = frames.values().iterator().next().meta();
+        FrameMeta any = entries.get(0).meta();
         Set<Long> written = framesInWrittenSegment(any.device(), any.segment());
+        List<FrameRef> done = new ArrayList<>();
         List<Recovered> pending = new ArrayList<>();
-        for (Recovered r : frames.values()) {
-            if (written.contains(r.meta().frame())) {
-                Files.deleteIfExists(Path.of(r.ref().file()));
+        for (FrameLog.Entry e : entries) {
+            if (written.contains(e.meta().frame())) {
+                done.add(e.ref());
             } else {
-                pending.add(r);
+                pending.add(new Recovered(e.meta(), e.ref()));
             }
         }
-        if (pending.isEmpty()) {
-            Files.deleteIfExists(metadataFile);
-        }
+        store.release(done); // the receiver died between writing their segment and releasing them
         return pending;
     }
 

@@ -5,10 +5,11 @@ import io.sightline.wire.Detection;
 import java.util.List;
 
 /**
- * A stored frame as the Aggregator carries it: where its JPEG lies on disk, never the image itself, so a
- * segment's aggregate stays small however many frames it has.
+ * A stored frame as the Aggregator carries it: where its JPEG lies on disk (a byte range of its segment's
+ * {@link FrameLog}), never the image itself, so a segment's aggregate stays small however many frames it has.
  */
-public record FrameRef(long frame, long captureTime, String file, int width, int height, List<Detection> detections) {
+public record FrameRef(long frame, long captureTime, String log, long offset, int length, int width, int height,
+                       List<Detection> detections) {
 
     public FrameRef {
         detections = List.copyOf(detections);

@@ -1,5 +1,6 @@
 package io.sightline.segment;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
@@ -9,21 +10,21 @@ import org.apache.camel.Exchange;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Puts an accepted frame on disk before the receiver answers: the JPEG as
- * {@code incoming/<device>/<stream>/<segment>/<frame>.jpg} and its metadata as one line of
- * {@code frames.jsonl} in the same directory (what recovery reads after a crash). Ids were validated, so these
- * paths cannot leave the data directory.
+ * Puts an accepted frame on disk before the receiver answers: appended with its metadata to the log of its
+ * segment, {@code incoming/<device>/<stream>/<segment>/frames.log} (see {@link FrameLog}), and synced. Ids were
+ * validated, so these paths cannot leave the data directory. When a segment has been written its frames are
+ * {@link #release released}, and a log whose frames are all written is deleted.
  */
 public class FrameStore {
 
@@ -31,12 +32,11 @@ public class FrameStore {
     public static final String FRAME_REF_PROPERTY = "sightlineFrameRef";
     /** Exchange property the Aggregator correlates on. */
     public static final String SEGMENT_KEY_PROPERTY = "sightlineSegmentKey";
-    public static final String METADATA_FILE = "frames.jsonl";
-
 
     private final Path incoming;
     private final boolean fsync;
-    private final SegmentSync.Registry syncs = new SegmentSync.Registry();
+    /** The open log of every segment with frames not yet written (bounded by the segments in progress). */
+    private final Map<Path, FrameLog> logs = new HashMap<>();
 
     private final SightlineMetrics metrics;
 
@@ -58,30 +58,109 @@ public class FrameStore {
         FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
         byte[] jpeg = exchange.getMessage().getBody(byte[].class);
         JpegCheck.Size size = exchange.getProperty(JpegCheck.SIZE_PROPERTY, JpegCheck.Size.class);
-        Path dir = segmentDir(meta);
-        Path file = dir.resolve(String.format("%010d.jpg", meta.frame()));
-        FrameRef ref = new FrameRef(meta.frame(), meta.captureTime(), file.toString(), size.width(), size.height(),
-                meta.detections());
         try {
-            Files.createDirectories(dir);
-            // the JPEG: written and synced by each request on its own, in parallel with the others
-            Path tmp = dir.resolve(file.getFileName() + ".tmp");
-            write(tmp, jpeg, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            // its metadata line, then one sync of the directory (the rename) and the metadata file for every
-            // frame of the segment written since the last sync: concurrent frames share it (group commit)
-            SegmentSync sync = syncs.of(dir);
-            long ticket = sync.append((Json.text(metadataLine(meta, ref)) + "\n").getBytes(StandardCharsets.UTF_8));
+            FrameLog.Appended appended = append(segmentDir(meta), meta, size.width(), size.height(), jpeg);
             if (fsync) {
-                sync.syncThrough(ticket);
+                appended.sync();
             }
+            exchange.setProperty(FRAME_REF_PROPERTY, appended.ref());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store frame " + meta.frame() + " of " + meta.segmentKey(), e);
         }
         metrics.counter("frames.received", "device", meta.device()).increment();
         metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
-        exchange.setProperty(FRAME_REF_PROPERTY, ref);
         exchange.setProperty(SEGMENT_KEY_PROPERTY, meta.segmentKey());
+    }
+
+    /** After a segment is written: its frames are done; a log with no frames left is deleted. */
+    public void release(List<FrameRef> frames) throws IOException {
+        Map<String, List<Long>> byLog = new LinkedHashMap<>();
+        frames.forEach(f -> byLog.computeIfAbsent(f.log(), k -> new ArrayList<>()).add(f.frame()));
+        for (Map.Entry<String, List<Long>> e : byLog.entrySet()) {
+            Path dir = Path.of(e.getKey()).getParent();
+            if (!Files.exists(dir.resolve(FrameLog.FILE))) {
+                continue;
+            }
+            FrameLog log = log(dir);
+            if (log.release(e.getValue())) {
+                forget(dir, log);
+            }
+        }
+    }
+
+    private FrameLog.Appended append(Path dir, FrameMeta meta, int width, int height, byte[] jpeg) throws IOException {
+        while (true) {
+            FrameLog log = log(dir);
+            FrameLog.Appended appended = log.append(meta, width, height, jpeg);
+            if (appended != null) {
+                return appended;
+            }
+            forget(dir, log); // its segment was just completed and the log deleted: a late frame starts a new one
+        }
+    }
+
+    /**
+     * Frames stored by a version before frame logs (a JPEG file per frame beside {@code frames.jsonl}) move into
+     * the segment's log, synced, before their files are deleted; returned for recovery.
+     */
+    List<FrameLog.Entry> adoptLegacy(Path dir) throws IOException {
+        Path metadata = dir.resolve(FrameRecovery.LEGACY_METADATA);
+        if (!Files.exists(metadata)) {
+            return List.of();
+        }
+        List<FrameLog.Entry> adopted = new ArrayList<>();
+        FrameLog.Appended last = null;
+        for (String line : Files.readAllLines(metadata, StandardCharsets.UTF_8)) {
+            FrameMeta meta;
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(line);
+                meta = Json.MAPPER.treeToValue(node.get("meta"), FrameMeta.class);
+            } catch (IOException | IllegalArgumentException e) {
+                continue; // a line cut short by a crash: its frame was never acknowledged
+            }
+            Path jpeg = meta == null ? null : dir.resolve(String.format("%010d.jpg", meta.frame()));
+            if (jpeg != null && Files.exists(jpeg)) {
+                last = append(dir, meta, node.path("width").asInt(), node.path("height").asInt(), Files.readAllBytes(jpeg));
+                adopted.add(new FrameLog.Entry(meta, last.ref()));
+            }
+        }
+        if (last != null) {
+            last.sync();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().matches("\\d{10}\\.jpg(\\.tmp)?")).toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(metadata);
+        return adopted;
+    }
+
+    /** Frames a log held when this process first opened it (after a restart), not yet written; each only once. */
+    List<FrameLog.Entry> recover(Path dir) throws IOException {
+        return log(dir).takeRecovered();
+    }
+
+    private synchronized FrameLog log(Path dir) throws IOException {
+        FrameLog log = logs.get(dir);
+        if (log == null) {
+            log = FrameLog.open(incoming, dir, fsync);
+            logs.put(dir, log);
+        }
+        return log;
+    }
+
+    private synchronized void forget(Path dir, FrameLog log) {
+        logs.remove(dir, log);
+    }
+
+    /** Closes the open logs (their frames stay on disk for recovery). */
+    public synchronized void close() throws IOException {
+        for (FrameLog log : logs.values()) {
+            log.close();
+        }
+        logs.clear();
     }
 
     /** Route step of {@code frames-in} for a frame stored before: counted, not stored again. */
@@ -99,31 +178,5 @@ public class FrameStore {
         receipt.put("device", meta.device());
         receipt.put("frame", meta.frame());
         return Json.text(receipt);
-    }
-
-    private static Map<String, Object> metadataLine(FrameMeta meta, FrameRef ref) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("meta", meta);
-        line.put("width", ref.width());
-        line.put("height", ref.height());
-        return line;
-    }
-
-    private void write(Path path, byte[] bytes, StandardOpenOption... options) throws IOException {
-        try (FileChannel channel = FileChannel.open(path, withWrite(options))) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            if (fsync) {
-                channel.force(false);
-            }
-        }
-    }
-
-    private static StandardOpenOption[] withWrite(StandardOpenOption[] options) {
-        StandardOpenOption[] all = java.util.Arrays.copyOf(options, options.length + 1);
-        all[options.length] = StandardOpenOption.WRITE;
-        return all;
     }
 }

@@ -5,7 +5,6 @@ import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,7 +34,8 @@ public class H264Muxer implements VideoMuxer {
     public void mux(List<FrameRef> frames, long interval, Path target) throws IOException {
         FrameRef first = frames.get(0);
         OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(target.toFile(), first.width(), first.height(), 0)) {
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(target.toFile(), first.width(), first.height(), 0);
+             FrameReader reader = new FrameReader()) {
             recorder.setFormat("matroska");
             recorder.setVideoCodec(AV_CODEC_ID_H264);
             recorder.setPixelFormat(AV_PIX_FMT_YUV420P);
@@ -45,10 +45,10 @@ public class H264Muxer implements VideoMuxer {
             recorder.start();
             long previous = -1;
             for (FrameRef f : frames) {
-                try (Mat encoded = new Mat(Files.readAllBytes(Path.of(f.file())));
+                try (Mat encoded = new Mat(reader.jpeg(f));
                      Mat image = imdecode(encoded, IMREAD_COLOR)) {
                     if (image.empty()) {
-                        throw new IOException("stored frame " + f.file() + " does not decode");
+                        throw new IOException("stored frame " + f.frame() + " in " + f.log() + " does not decode");
                     }
                     // time base is one interval: place each frame at its capture time, never two in one slot
                     long slot = Math.max(previous + 1, Math.round((double) (f.captureTime() - first.captureTime()) / interval));

@@ -10,7 +10,6 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.javacpp.BytePointer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -51,7 +50,7 @@ public class MjpegCopyMuxer implements VideoMuxer {
         check(avformat_alloc_output_context2(ctx, null, "matroska", target.toString()), "allocate output");
         AVPacket packet = av_packet_alloc();
         boolean opened = false;
-        try {
+        try (FrameReader reader = new FrameReader()) {
             AVStream stream = avformat_new_stream(ctx, null);
             AVRational millis = av_make_q(1, 1000);
             stream.time_base(millis);
@@ -71,7 +70,7 @@ public class MjpegCopyMuxer implements VideoMuxer {
             long origin = frames.get(0).captureTime();
             for (int i = 0; i < frames.size(); i++) {
                 FrameRef f = frames.get(i);
-                byte[] jpeg = Files.readAllBytes(Path.of(f.file()));
+                byte[] jpeg = reader.jpeg(f);
                 long pts = f.captureTime() - origin;
                 long next = i + 1 < frames.size() ? frames.get(i + 1).captureTime() - origin : pts + interval;
                 check(av_new_packet(packet, jpeg.length), "allocate packet");

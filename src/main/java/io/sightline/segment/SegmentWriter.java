@@ -26,9 +26,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a completed {@link SegmentAssembly} into {@code segments/<device>/<yyyy-MM-dd>/<segment>.mkv} and its
- * {@code <segment>.json} sidecar, then removes the segment's frames from the incoming area. Both files are
+ * {@code <segment>.json} sidecar, then releases the segment's frames from the incoming area. Both files are
  * written under a temporary name and renamed, so a reader never sees half a segment, and the frames are only
- * deleted once both are complete.
+ * released once both are complete.
  */
 public class SegmentWriter {
 
@@ -40,13 +40,16 @@ public class SegmentWriter {
     }
 
     private final Path segmentsDir;
+    private final FrameStore store;
     private final VideoMuxer muxer;
     private final DetectionMatcher matcher;
 
     private final SightlineMetrics metrics;
 
-    public SegmentWriter(Path dataDir, VideoMuxer muxer, DetectionMatcher matcher, SightlineMetrics metrics) {
+    public SegmentWriter(Path dataDir, FrameStore store, VideoMuxer muxer, DetectionMatcher matcher,
+                         SightlineMetrics metrics) {
         this.segmentsDir = dataDir.resolve("segments");
+        this.store = store;
         this.muxer = muxer;
         this.matcher = matcher;
         this.metrics = metrics;
@@ -78,7 +81,7 @@ public class SegmentWriter {
             Files.write(sidecarTmp, Json.bytes(sidecar(assembly, name, frames, duration, completedBy)));
             Files.move(sidecarTmp, sidecar, StandardCopyOption.ATOMIC_MOVE);
 
-            removeIncoming(frames);
+            store.release(frames);
             long writeNanos = System.nanoTime() - started;
             long writeMillis = writeNanos / 1_000_000;
             metrics.counter("segments.written", "device", assembly.getDevice()).increment();
@@ -150,29 +153,5 @@ public class SegmentWriter {
         doc.put("frames", frameEntries);
         doc.put("detections", detections);
         return doc;
-    }
-
-    /**
-     * Deletes the written frames from the incoming area. The metadata file goes only with the last frame: a frame
-     * that arrived while the segment was being written (it will form a late companion) keeps its line, which is
-     * what recovery reads after a crash. Recovery skips lines whose JPEG is gone.
-     */
-    private static void removeIncoming(List<FrameRef> frames) throws IOException {
-        Path dir = Path.of(frames.get(0).file()).getParent();
-        for (FrameRef f : frames) {
-            Files.deleteIfExists(Path.of(f.file()));
-        }
-        boolean framesLeft;
-        try (var rest = Files.list(dir)) {
-            framesLeft = rest.anyMatch(p -> p.getFileName().toString().endsWith(".jpg"));
-        }
-        if (!framesLeft) {
-            Files.deleteIfExists(dir.resolve(FrameStore.METADATA_FILE));
-            try (var rest = Files.list(dir)) {
-                if (rest.findAny().isEmpty()) {
-                    Files.deleteIfExists(dir);
-                }
-            }
-        }
     }
 }

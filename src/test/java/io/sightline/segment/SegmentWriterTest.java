@@ -8,68 +8,189 @@ import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
+import io.sightline.wire.Json;
 import io.sightline.wire.JpegCheck;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A frame stored while its segment is being written (it arrived after the segment's last frame, e.g. after a
- * late guess of the segment's end) must keep its metadata in the incoming area: it is acknowledged, and after a
- * crash recovery finds it only through that line. Found by the kill -9 fault test in CI.
+ * The incoming area across segment writes and crashes: frames live in one log per segment until their segment is
+ * written; what a crash leaves (a torn record, a log of the layout before frame logs, frames a written segment
+ * already holds) is found by recovery exactly once. A "restart" here is a new {@link FrameStore} on the same
+ * directory, as a new process would make.
  */
 class SegmentWriterTest {
 
     @TempDir
     Path data;
 
-    @Test
-    void writingASegmentKeepsTheMetadataOfAFrameThatArrivedMeanwhile() throws Exception {
-        SightlineMetrics metrics = new SightlineMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        FrameStore store = new FrameStore(data, true, metrics);
-        SyntheticSource scene = new SyntheticSource(160, 120);
-        scene.open();
-        JpegEncoder encoder = new JpegEncoder(80);
-        SegmentAssembly assembly = new SegmentAssembly("cam", "s1", "seg-0");
-        List<FrameRef> stored = new ArrayList<>();
-        try {
-            for (int frame = 0; frame <= 10; frame++) {
-                Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-                exchange.setProperty(FrameHeaders.FRAME_PROPERTY,
-                        new FrameMeta("cam", "s1", frame, 1_000 + frame * 50L, "seg-0", 0, frame == 9, List.of()));
-                exchange.setProperty(JpegCheck.SIZE_PROPERTY, new JpegCheck.Size(160, 120));
-                exchange.getMessage().setBody(encoder.encode(scene.grab()));
-                store.store(exchange);
-                stored.add(exchange.getProperty(FrameStore.FRAME_REF_PROPERTY, FrameRef.class));
-            }
-        } finally {
-            scene.close();
-        }
-        for (int frame = 0; frame <= 9; frame++) { // the segment as the Aggregator completed it: frame 10 came later
-            assembly.add(stored.get(frame), 0, frame == 9);
-        }
-        new SegmentWriter(data, new MjpegCopyMuxer(), new DetectionMatcher(metrics), metrics).write(assembly, "predicate");
+    private final SightlineMetrics metrics = new SightlineMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    private final SyntheticSource scene = new SyntheticSource(160, 120);
+    private final JpegEncoder encoder = new JpegEncoder(80);
+    private final List<FrameStore> stores = new ArrayList<>();
 
-        Path incoming = data.resolve("incoming/cam/s1/seg-0");
-        assertThat(incoming.resolve("0000000010.jpg")).exists();
-        assertThat(incoming.resolve("0000000000.jpg")).doesNotExist();
-        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store, data).scan();
-        assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(10L);
+    @BeforeEach
+    void open() throws Exception {
+        scene.open();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        scene.close();
+        for (FrameStore store : stores) {
+            store.close();
+        }
+    }
+
+    /** Found by the kill -9 fault test in CI: a frame stored while its segment was being written must survive it. */
+    @Test
+    void writingASegmentKeepsAFrameThatArrivedMeanwhile() throws Exception {
+        FrameStore store = store();
+        List<FrameRef> stored = new ArrayList<>();
+        for (int frame = 0; frame <= 10; frame++) {
+            stored.add(store(store, frame, jpeg()));
+        }
+        writer(store).write(assembly(stored.subList(0, 10)), "predicate"); // frame 10 came after the segment's end
+
+        Path log = data.resolve("incoming/cam/s1/seg-0/frames.log");
+        assertThat(log).exists();
+        assertThat(new FrameRecovery(store(), data).scan()).extracting(r -> r.meta().frame()).containsExactly(10L);
 
         // once the late frame is written too, the incoming directory goes
-        SegmentAssembly late = new SegmentAssembly("cam", "s1", "seg-0");
-        late.add(stored.get(10), 0, false);
-        new SegmentWriter(data, new MjpegCopyMuxer(), new DetectionMatcher(metrics), metrics).write(late, "timeout");
-        assertThat(incoming).doesNotExist();
-        assertThat(Files.list(data.resolve("segments/cam")).count()).isEqualTo(1);
+        writer(store).write(assembly(stored.subList(10, 11)), "timeout");
+        assertThat(data.resolve("incoming/cam/s1/seg-0")).doesNotExist();
+        try (var days = Files.list(data.resolve("segments/cam"))) {
+            assertThat(days.count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRecordTornByACrashIsCutOffAndTheLogStaysUsable() throws Exception {
+        FrameStore before = store();
+        List<byte[]> jpegs = new ArrayList<>();
+        for (int frame = 0; frame < 5; frame++) {
+            jpegs.add(jpeg());
+            store(before, frame, jpegs.get(frame));
+        }
+        Path log = data.resolve("incoming/cam/s1/seg-0/frames.log");
+        long complete = Files.size(log);
+        // the crash: the header of frame 5 and half of its JPEG reached the disk, it was never acknowledged
+        byte[] torn = jpeg();
+        String header = "{\"meta\":" + Json.text(meta(5)) + ",\"width\":160,\"height\":120,\"bytes\":" + torn.length + "}\n";
+        Files.write(log, header.getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+        Files.write(log, java.util.Arrays.copyOf(torn, torn.length / 2), StandardOpenOption.APPEND);
+
+        FrameStore after = store();
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(after, data).scan();
+        assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(Files.size(log)).as("torn tail cut off").isEqualTo(complete);
+        try (FrameReader reader = new FrameReader()) {
+            for (FrameRecovery.Recovered r : recovered) {
+                assertThat(reader.jpeg(r.ref())).isEqualTo(jpegs.get((int) r.meta().frame()));
+            }
+        }
+
+        byte[] resent = jpeg(); // the sender retries frame 5 after the restart: it lands after the cut
+        store(after, 5, resent);
+        List<FrameRecovery.Recovered> again = new FrameRecovery(store(), data).scan();
+        assertThat(again).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        try (FrameReader reader = new FrameReader()) {
+            assertThat(reader.jpeg(again.get(5).ref())).isEqualTo(resent);
+        }
+    }
+
+    @Test
+    void framesAlreadyInAWrittenSegmentAreReleasedNotRecovered() throws Exception {
+        FrameStore store = store();
+        List<FrameRef> stored = new ArrayList<>();
+        for (int frame = 0; frame < 4; frame++) {
+            stored.add(store(store, frame, jpeg()));
+        }
+        // the receiver died after renaming the segment into place, before releasing its frames
+        Path video = data.resolve("segments/cam/1970-01-01");
+        Files.createDirectories(video);
+        Map<String, Object> sidecar = new LinkedHashMap<>();
+        sidecar.put("frames", stored.subList(0, 3).stream().map(f -> Map.of("frame", f.frame())).toList());
+        Files.write(video.resolve("seg-0.json"), Json.bytes(sidecar));
+
+        assertThat(new FrameRecovery(store(), data).scan()).extracting(r -> r.meta().frame()).containsExactly(3L);
+        assertThat(new FrameRecovery(store(), data).scan()).as("after a second restart")
+                .extracting(r -> r.meta().frame()).containsExactly(3L);
+    }
+
+    @Test
+    void framesStoredByTheFilePerFrameLayoutAreAdopted() throws Exception {
+        Path dir = data.resolve("incoming/cam/s1/seg-0");
+        Files.createDirectories(dir);
+        List<byte[]> jpegs = new ArrayList<>();
+        StringBuilder metadata = new StringBuilder();
+        for (int frame = 0; frame < 3; frame++) {
+            jpegs.add(jpeg());
+            Files.write(dir.resolve(String.format("%010d.jpg", frame)), jpegs.get(frame));
+            metadata.append("{\"meta\":").append(Json.text(meta(frame))).append(",\"width\":160,\"height\":120}\n");
+        }
+        metadata.append("{\"meta\":{\"dev"); // a line cut short by the crash
+        Files.writeString(dir.resolve(FrameRecovery.LEGACY_METADATA), metadata);
+
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L);
+        try (FrameReader reader = new FrameReader(); var left = Files.list(dir)) {
+            for (FrameRecovery.Recovered r : recovered) {
+                assertThat(reader.jpeg(r.ref())).isEqualTo(jpegs.get((int) r.meta().frame()));
+            }
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly(FrameLog.FILE);
+        }
+    }
+
+    private FrameStore store() {
+        FrameStore store = new FrameStore(data, true, metrics);
+        stores.add(store);
+        return store;
+    }
+
+    private SegmentWriter writer(FrameStore store) {
+        return new SegmentWriter(data, store, new MjpegCopyMuxer(), new DetectionMatcher(metrics), metrics);
+    }
+
+    private static FrameMeta meta(int frame) {
+        return new FrameMeta("cam", "s1", frame, 1_000 + frame * 50L, "seg-0", 0, frame == 9, List.of());
+    }
+
+    private byte[] jpeg() throws Exception {
+        return encoder.encode(scene.grab());
+    }
+
+    private static FrameRef store(FrameStore store, int frame, byte[] jpeg) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta(frame));
+        exchange.setProperty(JpegCheck.SIZE_PROPERTY, new JpegCheck.Size(160, 120));
+        exchange.getMessage().setBody(jpeg);
+        store.store(exchange);
+        return exchange.getProperty(FrameStore.FRAME_REF_PROPERTY, FrameRef.class);
+    }
+
+    private static SegmentAssembly assembly(List<FrameRef> frames) {
+        SegmentAssembly assembly = new SegmentAssembly("cam", "s1", "seg-0");
+        for (FrameRef f : frames) {
+            assembly.add(f, 0, f.frame() == 9);
+        }
+        return assembly;
     }
 }
