@@ -46,9 +46,11 @@ import static org.awaitility.Awaitility.await;
  */
 public final class Benchmark {
 
-    /** Seconds each throughput case is measured for, after a warm-up of {@link #WARM_UP_SECONDS}. */
+    /** Seconds each throughput case is measured for, once it is warm (see {@link #warmUp}). */
     private static final int MEASURE_SECONDS = Integer.getInteger("bench.seconds", 15);
-    private static final int WARM_UP_SECONDS = Integer.getInteger("bench.warm-up-seconds", 5);
+    /** Longest warm-up; a case is warm earlier when two consecutive 5 s windows agree. */
+    private static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.max-warm-up-seconds", 90);
+    private static final int WARM_UP_WINDOW_SECONDS = 5;
     private static final int VIDEO_FRAMES = 300;
 
     private record Row(String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs,
@@ -316,23 +318,54 @@ public final class Benchmark {
     // ---- measuring -------------------------------------------------------------------------------------------
 
     private record Sample(double fps, Double senderCpuMs, Double receiverCpuMs) {
+        /** Both processes' CPU per frame. */
+        double cpuMs() {
+            return receiverCpuMs + (senderCpuMs == null ? 0 : senderCpuMs);
+        }
     }
 
-    /** Frames counted by {@code frames} and CPU of both processes over the measuring window, after a warm-up. */
+    /** Frames counted by {@code frames} and CPU of both processes over the measuring window, once warm. */
     private Sample measure(SightlineProcess rx, SightlineProcess tx, Counter frames) throws Exception {
         await().atMost(Duration.ofMinutes(1)).until(() -> frames.get() > 0);
-        TimeUnit.SECONDS.sleep(WARM_UP_SECONDS); // the benchmark's measuring window, not a test wait
+        warmUp(rx, tx, frames);
+        return window(rx, tx, frames, MEASURE_SECONDS);
+    }
+
+    /**
+     * Runs until the JIT compilers are done with the hot path: on these 2 cores C2 keeps compiling Camel, Vert.x
+     * and Sightline code for 30-40 s, and that CPU (up to a fifth of a core) is not what a frame costs in a
+     * receiver that runs for days. Warm when two consecutive 5 s windows agree within 5 % on frames/s and CPU
+     * per frame (at least 15 s, at most {@link #MAX_WARM_UP_SECONDS}).
+     */
+    private void warmUp(SightlineProcess rx, SightlineProcess tx, Counter frames) throws Exception {
+        Sample previous = window(rx, tx, frames, WARM_UP_WINDOW_SECONDS);
+        for (int elapsed = WARM_UP_WINDOW_SECONDS; elapsed < MAX_WARM_UP_SECONDS; elapsed += WARM_UP_WINDOW_SECONDS) {
+            Sample next = window(rx, tx, frames, WARM_UP_WINDOW_SECONDS);
+            if (elapsed >= 15 && close(previous.fps(), next.fps()) && close(previous.cpuMs(), next.cpuMs())) {
+                System.out.printf(Locale.ROOT, "BENCH warm after %d s%n", elapsed + WARM_UP_WINDOW_SECONDS);
+                return;
+            }
+            previous = next;
+        }
+        System.out.printf(Locale.ROOT, "BENCH not steady after %d s, measuring anyway%n", MAX_WARM_UP_SECONDS);
+    }
+
+    private static boolean close(double a, double b) {
+        return Math.abs(a - b) <= 0.05 * Math.max(a, b);
+    }
+
+    private Sample window(SightlineProcess rx, SightlineProcess tx, Counter frames, int seconds) throws Exception {
         double f0 = frames.get();
         long rx0 = rx.cpuMillis();
         long tx0 = tx == null ? 0 : tx.cpuMillis();
         long t0 = System.nanoTime();
-        TimeUnit.SECONDS.sleep(MEASURE_SECONDS);
+        TimeUnit.SECONDS.sleep(seconds); // the benchmark's measuring window, not a test wait
         double f1 = frames.get();
         long rx1 = rx.cpuMillis();
         long tx1 = tx == null ? 0 : tx.cpuMillis();
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        double elapsed = (System.nanoTime() - t0) / 1e9;
         double n = Math.max(1, f1 - f0);
-        return new Sample(n / seconds, tx == null ? null : (tx1 - tx0) / n, (rx1 - rx0) / n);
+        return new Sample(n / elapsed, tx == null ? null : (tx1 - tx0) / n, (rx1 - rx0) / n);
     }
 
     @FunctionalInterface
@@ -495,7 +528,7 @@ public final class Benchmark {
         for (Row r : rows) {
             String notes = r.notes() == null ? "" : r.notes();
             String size = sizeOf(r.workload());
-            if (r.section().equals("sender") && ffmpegFps.containsKey(size)) {
+            if (r.section().equals("sender") && ffmpegFps.containsKey(size) && rawFps.containsKey(size)) {
                 notes = String.format(Locale.ROOT, "%.2f× ffmpeg fps, %.2f× ffmpeg sender CPU, %.2f× raw-encode fps",
                         r.fps() / ffmpegFps.get(size), r.senderCpuMs() / ffmpegCpu.get(size), r.fps() / rawFps.get(size));
             }

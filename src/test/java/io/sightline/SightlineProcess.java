@@ -28,8 +28,10 @@ final class SightlineProcess implements AutoCloseable {
     SightlineProcess(Map<String, String> settings, Path log, List<String> prefix, String management) throws Exception {
         List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // e.g. -Dsightline.child-jvm-args=-XX:StartFlightRecording=filename=r.jfr (the benchmark's profiling runs)
-        String extra = System.getProperty("sightline.child-jvm-args", "").trim();
+        // e.g. -Dsightline.child-jvm-args=-XX:StartFlightRecording=filename={role}.jfr (the benchmark's profiling
+        // runs; {role} keeps the recordings of a sender and its receiver apart)
+        String extra = System.getProperty("sightline.child-jvm-args", "").trim()
+                .replace("{role}", settings.getOrDefault("sightline.role", "all"));
         if (!extra.isEmpty()) {
             command.addAll(List.of(extra.split("\\s+")));
         }
