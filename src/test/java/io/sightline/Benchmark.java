@@ -224,8 +224,8 @@ public final class Benchmark {
 
     /**
      * Memory of a receiver while one segment grows to 20,000 frames: its heap is fixed and touched at start
-     * (256 MB), so resident memory grows only if something outside the heap does; the heap in use after a full
-     * GC shows what the open segment holds.
+     * (256 MB), so resident memory grows only if something outside the heap does; the live objects (a class
+     * histogram, taken after a full GC) show what the open segment holds.
      */
     private void longSegmentMemory() throws Exception {
         Path dir = Files.createTempDirectory(work, "memory");
@@ -245,16 +245,17 @@ public final class Benchmark {
                 end = memory(rx, receiver);
             }
             rows.add(new Row("receiver", "one segment growing from 1,000 to " + frames + " frames (copy)", 0, null, null,
-                    String.format(Locale.ROOT, "RSS %.0f → %.0f MB, live heap %.1f → %.1f MB (%+.2f KB per frame)",
+                    String.format(Locale.ROOT, "RSS %.0f → %.0f MB, live objects %.1f → %.1f MB (%+.2f KB per frame)",
                             start[0] / 1e6, end[0] / 1e6, start[1] / 1e6, end[1] / 1e6,
-                            (end[1] - start[1]) / 1024.0 / (frames - 1000))));
+                            (end[1] - start[1]) / 1024.0 / (end[2] - start[2]))));
         }
     }
 
-    /** Resident bytes, and heap bytes in use after a full GC. */
+    /** Resident bytes, bytes of live objects, and the frames received by then. */
     private static long[] memory(SightlineProcess rx, Map<String, String> receiver) throws Exception {
+        long received = (long) metric(receiver, "sightline_frames_received_total");
         long heap = rx.liveHeapBytes();
-        return new long[] {rx.residentBytes(), heap};
+        return new long[] {rx.residentBytes(), heap, received};
     }
 
     /** Capture → frame on the live endpoint, at 20 fps, from the capture time in each MJPEG part. */
