@@ -140,11 +140,17 @@ public final class ImpairmentProxy implements AutoCloseable {
         }
     }
 
-    /** Copies one direction, chunk by chunk, each chunk released at its due time (in order). */
+    /**
+     * Copies one direction: chunks are read as they come and each is released at its due time, in order, by a
+     * writer of its own, so bytes in flight overlap as on a real link (a reader that slept out each chunk's delay
+     * before reading the next would cap a connection at one chunk per delay).
+     */
     private void pump(Socket from, Socket to, Bucket bucket) {
+        java.util.concurrent.BlockingQueue<Held> inFlight = new java.util.concurrent.LinkedBlockingQueue<>();
+        daemon("proxy-deliver", () -> deliver(inFlight, from, to));
         long due = 0;
         byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 long now = System.nanoTime();
@@ -156,15 +162,35 @@ public final class ImpairmentProxy implements AutoCloseable {
                 if (bitsPerSecond > 0) {
                     due = Math.max(due, bucket.reserve(now, n * 8L * 1_000_000_000L / bitsPerSecond));
                 }
-                waitUntil(due);
+                inFlight.add(new Held(Arrays.copyOf(buffer, n), due));
+            }
+        } catch (IOException e) {
+            // one side closed or reset: the deliverer closes the other once the bytes before it are out
+        } finally {
+            inFlight.add(new Held(null, due));
+        }
+    }
+
+    /** Writes the chunks of one direction at their due times; the end of the stream resets both sockets. */
+    private void deliver(java.util.concurrent.BlockingQueue<Held> inFlight, Socket from, Socket to) {
+        try (OutputStream out = to.getOutputStream()) {
+            while (!closed) {
+                Held chunk = inFlight.poll(200, TimeUnit.MILLISECONDS);
+                if (chunk == null) {
+                    continue;
+                }
+                if (chunk.data() == null) {
+                    break;
+                }
+                waitUntil(chunk.dueNanos());
                 while (cut == Cut.SILENT && !closed) {
                     Thread.sleep(20); // the link is dead: bytes neither arrive nor fail
                 }
-                out.write(buffer, 0, n);
+                out.write(chunk.data());
                 out.flush();
             }
         } catch (IOException | InterruptedException e) {
-            // one side closed or reset: close the other below
+            // the receiving side is gone
         } finally {
             reset(from);
             reset(to);
