@@ -81,6 +81,62 @@ class SegmentWriterTest {
         }
     }
 
+    /** Group commit under load: frames stored concurrently into one log all come back, byte for byte. */
+    @Test
+    void framesStoredConcurrentlyAreAllInTheLogIntact() throws Exception {
+        FrameStore store = store();
+        int threads = 8;
+        int perThread = 40;
+        List<byte[]> jpegs = new ArrayList<>();
+        for (int frame = 0; frame < threads * perThread; frame++) {
+            jpegs.add(jpeg());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t * perThread;
+                done.add(pool.submit(() -> {
+                    for (int frame = first; frame < first + perThread; frame++) {
+                        store(store, frame, jpegs.get(frame));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(1, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        assertThat(recovered).hasSize(threads * perThread);
+        try (FrameReader reader = new FrameReader()) {
+            for (FrameRecovery.Recovered r : recovered) {
+                assertThat(reader.jpeg(r.ref())).as("frame %d", r.meta().frame()).isEqualTo(jpegs.get((int) r.meta().frame()));
+            }
+        }
+    }
+
+    /** A frame that arrives after its segment was written and its log deleted starts a new log. */
+    @Test
+    void aFrameAfterTheLogWasDeletedStartsANewOne() throws Exception {
+        FrameStore store = store();
+        List<FrameRef> stored = new ArrayList<>();
+        for (int frame = 0; frame < 3; frame++) {
+            stored.add(store(store, frame, jpeg()));
+        }
+        writer(store).write(assembly(stored), "predicate");
+        assertThat(data.resolve("incoming/cam/s1/seg-0")).doesNotExist();
+
+        byte[] late = jpeg();
+        store(store, 3, late);
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(3L);
+        try (FrameReader reader = new FrameReader()) {
+            assertThat(reader.jpeg(recovered.get(0).ref())).isEqualTo(late);
+        }
+    }
+
     @Test
     void aRecordTornByACrashIsCutOffAndTheLogStaysUsable() throws Exception {
         FrameStore before = store();
