@@ -338,13 +338,13 @@ public final class Benchmark {
      * Runs until the JIT compilers are done with the hot path: on these 2 cores C2 keeps compiling Camel, Vert.x
      * and Sightline code for 30-40 s, and that CPU (up to a fifth of a core) is not what a frame costs in a
      * receiver that runs for days. Warm when two consecutive 5 s windows agree within 5 % on frames/s and CPU
-     * per frame (at least 15 s, at most {@link #MAX_WARM_UP_SECONDS}).
+     * per frame (at least 30 s, at most {@link #MAX_WARM_UP_SECONDS}).
      */
     private void warmUp(SightlineProcess rx, SightlineProcess tx, Counter frames) throws Exception {
         Sample previous = window(rx, tx, frames, WARM_UP_WINDOW_SECONDS);
         for (int elapsed = WARM_UP_WINDOW_SECONDS; elapsed < MAX_WARM_UP_SECONDS; elapsed += WARM_UP_WINDOW_SECONDS) {
             Sample next = window(rx, tx, frames, WARM_UP_WINDOW_SECONDS);
-            if (elapsed >= 15 && close(previous.fps(), next.fps()) && close(previous.cpuMs(), next.cpuMs())) {
+            if (elapsed >= 25 && close(previous.fps(), next.fps()) && close(previous.cpuMs(), next.cpuMs())) {
                 System.out.printf(Locale.ROOT, "BENCH warm after %d s%n", elapsed + WARM_UP_WINDOW_SECONDS);
                 return;
             }
