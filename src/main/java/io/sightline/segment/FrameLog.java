@@ -229,7 +229,7 @@ final class FrameLog {
         Set<Long> written = new HashSet<>();
         long size = channel.size();
         long position = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer buffer = ByteBuffer.allocate(8 * 1024); // a header line, not the JPEG after it
         while (position < size) {
             String line = readLine(channel, position, buffer);
             if (line == null) {
