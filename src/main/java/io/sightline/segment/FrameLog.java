@@ -40,6 +40,8 @@ final class FrameLog {
 
     private final Path dir;
     private final Path file;
+    /** The log's path as every {@link FrameRef} of it carries it: one string shared, not one per frame. */
+    private final String location;
     private final FileChannel channel;
     private final Object appendLock = new Object();
     private final Object syncLock = new Object();
@@ -55,6 +57,7 @@ final class FrameLog {
     private FrameLog(Path dir, FileChannel channel, long end, List<Entry> recovered) {
         this.dir = dir;
         this.file = dir.resolve(FILE);
+        this.location = file.toString();
         this.channel = channel;
         this.end = end;
         this.recovered = recovered;
@@ -112,7 +115,7 @@ final class FrameLog {
             writeFully(start, ByteBuffer.wrap(line), ByteBuffer.wrap(jpeg));
             end = start + line.length + jpeg.length;
             pending.add(meta.frame());
-            FrameRef ref = new FrameRef(meta.frame(), meta.captureTime(), file.toString(), start + line.length,
+            FrameRef ref = new FrameRef(meta.frame(), meta.captureTime(), location, start + line.length,
                     jpeg.length, width, height, meta.detections());
             return new Appended(this, ref, ++appended);
         }
@@ -227,6 +230,7 @@ final class FrameLog {
     private static Scan scan(Path file, FileChannel channel) throws IOException {
         List<Entry> entries = new ArrayList<>();
         Set<Long> written = new HashSet<>();
+        String location = file.toString();
         long size = channel.size();
         long position = 0;
         ByteBuffer buffer = ByteBuffer.allocate(8 * 1024); // a header line, not the JPEG after it
@@ -257,7 +261,7 @@ final class FrameLog {
             } catch (IOException | IllegalArgumentException e) {
                 break;
             }
-            entries.add(new Entry(meta, new FrameRef(meta.frame(), meta.captureTime(), file.toString(), afterLine,
+            entries.add(new Entry(meta, new FrameRef(meta.frame(), meta.captureTime(), location, afterLine,
                     (int) bytes, node.path("width").asInt(), node.path("height").asInt(), meta.detections())));
             position = afterLine + bytes;
         }

@@ -63,10 +63,7 @@ class SegmentWriterTest {
     @Test
     void writingASegmentKeepsAFrameThatArrivedMeanwhile() throws Exception {
         FrameStore store = store();
-        List<FrameRef> stored = new ArrayList<>();
-        for (int frame = 0; frame <= 10; frame++) {
-            stored.add(store(store, frame, jpeg()));
-        }
+        List<FrameRef> stored = storeFrames(store, 11);
         writer(store).write(assembly(stored.subList(0, 10)), "predicate"); // frame 10 came after the segment's end
 
         Path log = data.resolve("incoming/cam/s1/seg-0/frames.log");
@@ -110,21 +107,14 @@ class SegmentWriterTest {
         }
         List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
         assertThat(recovered).hasSize(threads * perThread);
-        try (FrameReader reader = new FrameReader()) {
-            for (FrameRecovery.Recovered r : recovered) {
-                assertThat(reader.jpeg(r.ref())).as("frame %d", r.meta().frame()).isEqualTo(jpegs.get((int) r.meta().frame()));
-            }
-        }
+        assertImages(recovered, jpegs);
     }
 
     /** A frame that arrives after its segment was written and its log deleted starts a new log. */
     @Test
     void aFrameAfterTheLogWasDeletedStartsANewOne() throws Exception {
         FrameStore store = store();
-        List<FrameRef> stored = new ArrayList<>();
-        for (int frame = 0; frame < 3; frame++) {
-            stored.add(store(store, frame, jpeg()));
-        }
+        List<FrameRef> stored = storeFrames(store, 3);
         writer(store).write(assembly(stored), "predicate");
         assertThat(data.resolve("incoming/cam/s1/seg-0")).doesNotExist();
 
@@ -132,9 +122,7 @@ class SegmentWriterTest {
         store(store, 3, late);
         List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(3L);
-        try (FrameReader reader = new FrameReader()) {
-            assertThat(reader.jpeg(recovered.get(0).ref())).isEqualTo(late);
-        }
+        assertThat(image(recovered.get(0).ref())).isEqualTo(late);
     }
 
     @Test
@@ -157,28 +145,19 @@ class SegmentWriterTest {
         List<FrameRecovery.Recovered> recovered = new FrameRecovery(after, data).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(Files.size(log)).as("torn tail cut off").isEqualTo(complete);
-        try (FrameReader reader = new FrameReader()) {
-            for (FrameRecovery.Recovered r : recovered) {
-                assertThat(reader.jpeg(r.ref())).isEqualTo(jpegs.get((int) r.meta().frame()));
-            }
-        }
+        assertImages(recovered, jpegs);
 
         byte[] resent = jpeg(); // the sender retries frame 5 after the restart: it lands after the cut
         store(after, 5, resent);
         List<FrameRecovery.Recovered> again = new FrameRecovery(store(), data).scan();
         assertThat(again).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-        try (FrameReader reader = new FrameReader()) {
-            assertThat(reader.jpeg(again.get(5).ref())).isEqualTo(resent);
-        }
+        assertThat(image(again.get(5).ref())).isEqualTo(resent);
     }
 
     @Test
     void framesAlreadyInAWrittenSegmentAreReleasedNotRecovered() throws Exception {
         FrameStore store = store();
-        List<FrameRef> stored = new ArrayList<>();
-        for (int frame = 0; frame < 4; frame++) {
-            stored.add(store(store, frame, jpeg()));
-        }
+        List<FrameRef> stored = storeFrames(store, 4);
         // the receiver died after renaming the segment into place, before releasing its frames
         Path video = data.resolve("segments/cam/1970-01-01");
         Files.createDirectories(video);
@@ -207,10 +186,8 @@ class SegmentWriterTest {
 
         List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L);
-        try (FrameReader reader = new FrameReader(); var left = Files.list(dir)) {
-            for (FrameRecovery.Recovered r : recovered) {
-                assertThat(reader.jpeg(r.ref())).isEqualTo(jpegs.get((int) r.meta().frame()));
-            }
+        assertImages(recovered, jpegs);
+        try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactly(FrameLog.FILE);
         }
     }
@@ -219,6 +196,28 @@ class SegmentWriterTest {
         FrameStore store = new FrameStore(data, true, metrics);
         stores.add(store);
         return store;
+    }
+
+    /** Frames 0 to count - 1, each a new image of the scene. */
+    private List<FrameRef> storeFrames(FrameStore store, int count) throws Exception {
+        List<FrameRef> stored = new ArrayList<>();
+        for (int frame = 0; frame < count; frame++) {
+            stored.add(store(store, frame, jpeg()));
+        }
+        return stored;
+    }
+
+    /** Each recovered frame's bytes in its log are the JPEG stored as that frame number. */
+    private static void assertImages(List<FrameRecovery.Recovered> recovered, List<byte[]> jpegs) throws IOException {
+        for (FrameRecovery.Recovered r : recovered) {
+            assertThat(image(r.ref())).as("frame %d", r.meta().frame()).isEqualTo(jpegs.get((int) r.meta().frame()));
+        }
+    }
+
+    private static byte[] image(FrameRef ref) throws IOException {
+        try (FrameReader reader = new FrameReader()) {
+            return reader.jpeg(ref);
+        }
     }
 
     private SegmentWriter writer(FrameStore store) {
