@@ -7,6 +7,7 @@ import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveEvents;
 import io.sightline.live.LiveHub;
 import io.sightline.monitor.HawtioConsole;
+import io.sightline.monitor.ManagementGuard;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.segment.FrameStore;
 import io.sightline.wire.DeviceKeys;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -138,15 +141,17 @@ public final class Sightline implements AutoCloseable {
                     .append("  (once, from this machine; or with SIGHTLINE_OPERATOR_TOKEN)");
         }
         tls(m, s);
-        monitoring(m, s, banner);
+        monitoring(m, s, banner, metrics);
 
         String text = banner.toString();
         long uploadTimeout = s.number("sightline.receiver.upload-timeout-ms", 60_000);
+        String managementToken = Wiring.secret(s, "sightline.management.token").orElse(null);
         try {
             context.addStartupListener(new StartupListener() {
                 @Override
                 public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
-                    // the routes start next; the banner waits until they run
+                    // the management server is up, the routes start next
+                    ManagementGuard.install(ctx, managementToken, "/observe/metrics", "/observe/health", metrics);
                 }
 
                 @Override
@@ -212,11 +217,11 @@ public final class Sightline implements AutoCloseable {
     }
 
     /** Management port (health, Prometheus metrics) and the Hawtio console. */
-    private void monitoring(BaseMainSupport m, Settings s, StringBuilder banner) {
+    private void monitoring(BaseMainSupport m, Settings s, StringBuilder banner, SightlineMetrics metrics) {
         int port = s.integer("sightline.management.port", 8081);
         var management = m.configure().httpManagementServer();
         management.setEnabled(true);
-        management.setHost(s.text("sightline.management.bind", "0.0.0.0"));
+        management.setHost(s.text("sightline.management.bind", "127.0.0.1"));
         management.setPort(port);
         management.setHealthCheckEnabled(true);
         management.setMetricsEnabled(true);
@@ -233,15 +238,18 @@ public final class Sightline implements AutoCloseable {
                 .append("\n    Metrics:     http://localhost:").append(port).append("/observe/metrics");
 
         if (s.flag("sightline.hawtio.enabled", true)) {
+            List<String> origins = Arrays.stream(s.text("sightline.hawtio.origins", "").split(","))
+                    .map(String::trim).filter(o -> !o.isEmpty()).toList();
             hawtio = new HawtioConsole(s.text("sightline.hawtio.bind", "127.0.0.1"),
-                    s.integer("sightline.hawtio.port", 8082), hawtioWar(s),
-                    s.text("sightline.hawtio.username", "admin"), s.optional("sightline.hawtio.password").orElse(null));
+                    s.integer("sightline.hawtio.port", 8082), hawtioWar(s), s.text("sightline.hawtio.username", "admin"),
+                    Wiring.secret(s, "sightline.hawtio.password").orElse(null),
+                    s.flag("sightline.hawtio.allow-operations", false), origins, metrics);
             try {
                 m.getCamelContext().addService(hawtio, true, true);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot add the Hawtio console", e);
             }
-            banner.append("\n    Hawtio:      ").append(hawtio.url());
+            banner.append("\n    Hawtio:      ").append(hawtio.url()).append("  (").append(hawtio.login()).append(")");
         }
     }
 

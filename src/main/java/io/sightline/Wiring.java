@@ -52,6 +52,7 @@ import io.sightline.wire.ErrorResponse;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.Ids;
 import io.sightline.wire.JpegCheck;
+import io.sightline.wire.MasterKeys;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
@@ -64,6 +65,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -153,7 +155,7 @@ final class Wiring {
                         state::state, commandPort), metrics.counter("datagrams.sent", "device", device),
                 metrics.counter("bytes.sent", "device", device, "path", "udp"));
         registry.bind("detectionDatagrams", datagrams);
-        registry.bind("senderCommands", new SenderCommands(device, deviceKey,
+        registry.bind("senderCommands", new SenderCommands(device, stream, deviceKey,
                 s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis, state, datagrams));
         registry.bind("datagramRejects", datagramRejects(s, metrics));
         Delivery delivery = new Delivery(metrics, device, DeviceKeys.httpToken(device, deviceKey));
@@ -172,12 +174,13 @@ final class Wiring {
         // without SIGHTLINE_OPERATOR_TOKEN nobody knows the token: operators log in with the start-up link
         OperatorAuth operators = new OperatorAuth(secret(s, "sightline.operator-token").orElseGet(DeviceKeys::random));
         registry.bind("operatorAuth", operators);
-        registry.bind("deviceAuth", new DeviceAuth(DeviceKeys.parse("master key", master), operators));
+        MasterKeys masterKeys = masterKeys(s, master);
+        registry.bind("deviceAuth", new DeviceAuth(masterKeys, operators, metrics));
         registry.bind("deviceRateLimit", new DeviceRateLimit(s.decimal("sightline.receiver.max-fps-per-device", 200)));
-        registry.bind("datagramGuard", new DatagramGuard(DeviceKeys.parse("master key", master),
-                s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis));
+        registry.bind("datagramGuard", new DatagramGuard(masterKeys, s.number("sightline.security.max-skew-ms", 120_000),
+                System::currentTimeMillis, metrics));
         DetectionMatcher matcher = new DetectionMatcher(metrics);
-        DeviceCommands commands = new DeviceCommands(DeviceKeys.parse("master key", master),
+        DeviceCommands commands = new DeviceCommands(masterKeys,
                 s.integer("sightline.command.attempts", 4), s.number("sightline.command.timeout-ms", 500), s.number("sightline.alerts.auto-resume-s", 30) * 1000, metrics);
         registry.bind("deviceCommands", commands);
         int maxViewers = s.integer("sightline.live.max-viewers", 16);
@@ -208,6 +211,26 @@ final class Wiring {
         registry.bind("health-" + dataDir.getId(), dataDir);
         HealthChecks.expose(dataDir, metrics);
         return live;
+    }
+
+    /** The master key, and during a rotation the previous one with the end of its overlap (docs/security.md). */
+    private static MasterKeys masterKeys(Settings s, String master) {
+        Optional<String> previous = secret(s, "sightline.security.previous-master-key");
+        if (previous.isEmpty()) {
+            return MasterKeys.of(DeviceKeys.parse("master key", master));
+        }
+        String until = s.optional("sightline.security.previous-master-key-until").orElseThrow(() ->
+                new IllegalArgumentException("A previous master key needs the end of its overlap: set "
+                        + "sightline.security.previous-master-key-until (e.g. 2027-01-31T00:00:00Z); see docs/security.md"));
+        Instant end;
+        try {
+            end = Instant.parse(until);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("sightline.security.previous-master-key-until: expected an instant such as "
+                    + "2027-01-31T00:00:00Z, was '" + until + "'");
+        }
+        return new MasterKeys(DeviceKeys.parse("master key", master), DeviceKeys.parse("previous master key", previous.get()),
+                end, System::currentTimeMillis);
     }
 
     private static AlertRules alertRules(Settings s) {

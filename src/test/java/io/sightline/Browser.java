@@ -30,6 +30,17 @@ final class Browser {
         return new ChromeDriver(service, options);
     }
 
+    /**
+     * From now on every request this browser makes carries {@code authorization}, as if the user had logged in
+     * to every site that asks (WebDriver refuses credentials in the address, and Chromium's login dialog cannot
+     * be driven headless): pages of other origins make their requests with it too.
+     */
+    static void sendOnEveryRequest(ChromeDriver driver, String authorization) {
+        driver.executeCdpCommand("Network.enable", java.util.Map.of());
+        driver.executeCdpCommand("Network.setExtraHTTPHeaders",
+                java.util.Map.of("headers", java.util.Map.of("Authorization", authorization)));
+    }
+
     static Path screenshot(ChromeDriver driver, String name) throws IOException {
         Path target = Path.of("target", name);
         Files.createDirectories(target.getParent());

@@ -24,6 +24,7 @@ class BrowserTest {
         Map<String, String> settings = MonitoringTest.demo(dir);
         ChromeDriver browser = Browser.open();
         try (Sightline demo = Sightline.start(settings)) {
+            Browser.sendOnEveryRequest(browser, MonitoringTest.hawtioCredentials()); // Hawtio asks for a login, on loopback too
             browser.get(MonitoringTest.hawtio(settings) + "camel");
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
             WebElement routesNode = wait.until(d -> d.findElements(By.xpath(

@@ -131,22 +131,26 @@ class CommandsTest {
             byte[] key = DeviceKeys.commandKey(DeviceKeys.deviceKey(DeviceKeys.parse("m", Harness.MASTER), "guard-cam"));
             byte[] otherKey = DeviceKeys.commandKey(DeviceKeys.deviceKey(DeviceKeys.parse("m", Harness.MASTER), "other-cam"));
             long now = System.currentTimeMillis();
-            send(operator, sender, new CommandDatagram(1, "guard-cam", "forged", "WAIT", now).encode(otherKey));
-            send(operator, sender, new CommandDatagram(1, "guard-cam", "stale", "WAIT", now - 600_000).encode(key));
-            send(operator, sender, new CommandDatagram(1, "other-cam", "elsewhere", "WAIT", now).encode(key));
+            String run = device(receiver).path("stream").asText();
+            int v = CommandDatagram.VERSION;
+            send(operator, sender, new CommandDatagram(v, "guard-cam", run, "forged", "WAIT", now).encode(otherKey));
+            send(operator, sender, new CommandDatagram(v, "guard-cam", run, "stale", "WAIT", now - 600_000).encode(key));
+            send(operator, sender, new CommandDatagram(v, "other-cam", run, "elsewhere", "WAIT", now).encode(key));
+            send(operator, sender, new CommandDatagram(v, "guard-cam", "20260101T000000Z-0000", "earlier", "WAIT", now).encode(key));
             send(operator, sender, "WAIT please".getBytes(StandardCharsets.UTF_8));
-            await().atMost(Duration.ofSeconds(10)).until(() -> value(sender, "sightline_datagrams_rejected_total") >= 4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> value(sender, "sightline_datagrams_rejected_total") >= 5);
             Map<String, Double> series = MonitoringTest.scrape(sender);
             assertThat(series).containsKeys("sightline_datagrams_rejected_total{reason=\"bad-mac\"}",
                     "sightline_datagrams_rejected_total{reason=\"stale\"}",
                     "sightline_datagrams_rejected_total{reason=\"wrong-device\"}",
+                    "sightline_datagrams_rejected_total{reason=\"replayed\"}",
                     "sightline_datagrams_rejected_total{reason=\"unsigned\"}");
             assertThat(value(sender, "sightline_sender_waiting")).isEqualTo(0.0);
 
-            byte[] wait = new CommandDatagram(1, "guard-cam", "w1", "WAIT", now).encode(key);
+            byte[] wait = new CommandDatagram(v, "guard-cam", run, "w1", "WAIT", now).encode(key);
             send(operator, sender, wait);
             await().atMost(Duration.ofSeconds(5)).until(() -> value(sender, "sightline_sender_waiting") == 1.0);
-            send(operator, sender, new CommandDatagram(1, "guard-cam", "r1", "RESUME", now).encode(key));
+            send(operator, sender, new CommandDatagram(v, "guard-cam", run, "r1", "RESUME", now).encode(key));
             await().atMost(Duration.ofSeconds(5)).until(() -> value(sender, "sightline_sender_waiting") == 0.0);
             double acksBefore = value(sender, "sightline_datagrams_sent_total");
             send(operator, sender, wait); // a replay: acknowledged again, not applied again

@@ -29,6 +29,10 @@ public final class Harness {
     static final String MASTER = DeviceKeys.random();
     /** The receivers' operator token in this test run. */
     static final String OPERATOR = DeviceKeys.random();
+    /** The management token (metrics, health details) of the processes in this test run. */
+    static final String MANAGEMENT_TOKEN = DeviceKeys.random();
+    /** The Hawtio password of the processes that run Hawtio in this test run. */
+    static final String HAWTIO_PASSWORD = DeviceKeys.random();
 
     private Harness() {
     }
@@ -62,6 +66,7 @@ public final class Harness {
         p.put("sightline.routes.reload", "false");
         p.put("sightline.management.bind", "127.0.0.1");
         p.put("sightline.management.port", String.valueOf(freeTcpPort()));
+        p.put("sightline.management.token", MANAGEMENT_TOKEN);
         p.put("sightline.hawtio.enabled", "false");
         p.put("sightline.sender.command-bind", "127.0.0.1");
         p.put("sightline.sender.command-port", String.valueOf(freeUdpPort())); // for role=all
@@ -90,6 +95,12 @@ public final class Harness {
     /** The device's datagram key, for tests that send datagrams themselves. */
     static byte[] datagramKey(String device) {
         return DeviceKeys.datagramKey(DeviceKeys.deviceKey(DeviceKeys.parse("master", MASTER), device));
+    }
+
+    /** A GET of the management port with its token. */
+    static HttpResponse<String> managementGet(Map<String, String> settings, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(management(settings) + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + MANAGEMENT_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static String management(Map<String, String> settings) {
@@ -156,7 +167,7 @@ public final class Harness {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A GET as an operator (the management port and Hawtio ignore the bearer token). */
+    /** A GET as an operator (Hawtio ignores the bearer token). */
     static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(operator(url).GET().build(), HttpResponse.BodyHandlers.ofString());
     }

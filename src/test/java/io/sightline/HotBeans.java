@@ -12,6 +12,8 @@ import io.sightline.segment.FrameStore;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.JpegCheck;
+import io.sightline.wire.MasterKeys;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -79,7 +81,8 @@ public class HotBeans {
     public static class Request {
         final CamelContext camel = new DefaultCamelContext();
         final byte[] master = DeviceKeys.parse("master", DeviceKeys.random());
-        final DeviceAuth auth = new DeviceAuth(master, new OperatorAuth(DeviceKeys.random()));
+        final DeviceAuth auth = new DeviceAuth(MasterKeys.of(master), new OperatorAuth(DeviceKeys.random()),
+                new SightlineMetrics(new SimpleMeterRegistry()));
         final FrameHeaders headers = new FrameHeaders();
         String token;
         byte[] jpeg;

@@ -32,13 +32,32 @@ class MonitoringTest {
     @TempDir
     Path dir;
 
+    /** A Jolokia request as Hawtio's page makes it: POST, the operator's credentials, the console's own origin. */
     static JsonNode jolokia(String hawtio, String request) throws Exception {
-        HttpResponse<String> response = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio + "jolokia/"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = jolokiaPost(hawtio, request, hawtioOrigin(hawtio));
         JsonNode body = Segments.JSON.readTree(response.body());
         assertThat(body.get("status").asInt()).as(response.body()).isEqualTo(200);
         return body.get("value");
+    }
+
+    static HttpResponse<String> jolokiaPost(String hawtio, String request, String origin) throws Exception {
+        HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(hawtio + "jolokia/")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", hawtioCredentials()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request));
+        if (origin != null) {
+            post.header("Origin", origin);
+        }
+        return Harness.HTTP.send(post.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String hawtioCredentials() {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + Harness.HAWTIO_PASSWORD).getBytes());
+    }
+
+    /** The origin of the page at {@code hawtio} (scheme, host, port). */
+    static String hawtioOrigin(String hawtio) {
+        URI uri = URI.create(hawtio);
+        return uri.getScheme() + "://" + uri.getAuthority();
     }
 
     static Map<String, String> demo(Path dir) throws Exception {
@@ -49,6 +68,7 @@ class MonitoringTest {
         settings.put("sightline.capture.height", "240");
         settings.put("sightline.hawtio.enabled", "true");
         settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        settings.put("sightline.hawtio.password", Harness.HAWTIO_PASSWORD);
         return settings;
     }
 
@@ -61,7 +81,9 @@ class MonitoringTest {
         Map<String, String> settings = demo(dir);
         try (Sightline demo = Sightline.start(settings)) {
             String hawtio = hawtio(settings);
-            assertThat(Harness.get(hawtio).statusCode()).isEqualTo(200);
+            assertThat(Harness.get(hawtio).statusCode()).as("no login on loopback either").isEqualTo(401);
+            assertThat(Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio)).header("Authorization", hawtioCredentials())
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
             JsonNode contexts = jolokia(hawtio, "{\"type\":\"search\",\"mbean\":\"org.apache.camel:type=context,*\"}");
             assertThat(contexts.toString()).contains("context=sightline-all-watched-cam");
@@ -83,7 +105,7 @@ class MonitoringTest {
     }
 
     static Map<String, Double> scrape(Map<String, String> settings) throws Exception {
-        String text = Harness.get(Harness.management(settings) + "/observe/metrics").body();
+        String text = Harness.managementGet(settings, "/observe/metrics").body();
         Map<String, Double> series = new java.util.HashMap<>();
         Matcher m = Pattern.compile("(?m)^(sightline_[a-z_]+(?:\\{[^}]*})?) ([-0-9.eE+NaInf]+)$").matcher(text);
         while (m.find()) {
@@ -143,6 +165,7 @@ class MonitoringTest {
         Map<String, String> settings = Harness.receiver(data);
         settings.put("sightline.hawtio.enabled", "true");
         settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        settings.put("sightline.hawtio.password", Harness.HAWTIO_PASSWORD);
         String ready = Harness.management(settings) + "/observe/health/ready";
         String healthMBean = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=sightline-receiver,type=health,"
                 + "name=DefaultHealthCheck\",\"attribute\":\"HealthyReadiness\"}";
@@ -168,29 +191,82 @@ class MonitoringTest {
     }
 
     @Test
-    void hawtioOffLoopbackAsksForALoginAndWillNotStartWithoutOne() throws Exception {
+    void hawtioAlwaysAsksForALoginAndMakesUpAPasswordWhenNoneIsGiven() throws Exception {
         Map<String, String> settings = Harness.receiver(dir.resolve("data"));
         settings.put("sightline.hawtio.enabled", "true");
         settings.put("sightline.hawtio.bind", "0.0.0.0");
         settings.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sightline.start(settings).close())
-                .hasStackTraceContaining("SIGHTLINE_HAWTIO_PASSWORD");
-
-        settings.put("sightline.hawtio.password", "s3cret-for-the-test");
         try (Sightline receiver = Sightline.start(settings)) {
             String hawtio = hawtio(settings);
             HttpResponse<String> anonymous = Harness.get(hawtio);
             assertThat(anonymous.statusCode()).isEqualTo(401);
             assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
-            String credentials = java.util.Base64.getEncoder().encodeToString("admin:s3cret-for-the-test".getBytes());
             HttpResponse<String> wrong = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio))
                     .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:guess".getBytes()))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(wrong.statusCode()).isEqualTo(401);
-            HttpResponse<String> operator = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio + "jolokia/version"))
-                    .header("Authorization", "Basic " + credentials).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(operator.statusCode()).isEqualTo(200);
-            assertThat(operator.body()).contains("\"agent\"");
+
+            // the banner's line names the password it made up
+            String login = receiver.context().hasService(io.sightline.monitor.HawtioConsole.class).login();
+            Matcher made = Pattern.compile("user admin, password (\\S+) \\(made up").matcher(login);
+            assertThat(made.find()).as(login).isTrue();
+            String credentials = "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + made.group(1)).getBytes());
+            String version = "{\"type\":\"version\"}";
+            // bound to every address: the origins of this machine's addresses are allowed, others are not
+            String local = java.net.NetworkInterface.networkInterfaces().flatMap(java.net.NetworkInterface::inetAddresses)
+                    .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).map(java.net.InetAddress::getHostAddress)
+                    .findFirst().orElse("127.0.0.1");
+            for (String origin : List.of("http://127.0.0.1:" + settings.get("sightline.hawtio.port"),
+                    "http://" + local + ":" + settings.get("sightline.hawtio.port"), "http://elsewhere.example:80")) {
+                HttpResponse<String> answer = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(hawtio + "jolokia/"))
+                        .header("Authorization", credentials).header("Origin", origin)
+                        .POST(HttpRequest.BodyPublishers.ofString(version)).build(), HttpResponse.BodyHandlers.ofString());
+                int status = Segments.JSON.readTree(answer.body()).path("status").asInt();
+                assertThat(status).as(origin + ": " + answer.body()).isEqualTo(origin.contains("elsewhere") ? 403 : 200);
+            }
         }
+    }
+
+    @Test
+    void theManagementPortKeepsMetricsAndHealthDetailsForTheTokenAndHealthOpenForProbes() throws Exception {
+        Map<String, String> settings = Harness.receiver(dir.resolve("data"));
+        try (Sightline receiver = Sightline.start(settings)) {
+            String management = Harness.management(settings);
+            await().atMost(Duration.ofSeconds(10)).until(() -> anonymous(management + "/observe/health").statusCode() == 200);
+            HttpResponse<String> health = anonymous(management + "/observe/health");
+            assertThat(Segments.JSON.readTree(health.body()).fieldNames()).toIterable().containsExactly("status");
+            assertThat(anonymous(management + "/observe/health/ready").statusCode()).isEqualTo(200);
+
+            HttpResponse<String> metrics = anonymous(management + "/observe/metrics");
+            assertThat(metrics.statusCode()).isEqualTo(401);
+            assertThat(Segments.JSON.readTree(metrics.body()).path("error").asText()).isEqualTo("unauthorized");
+            assertThat(metrics.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            HttpResponse<String> wrong = Harness.HTTP.send(HttpRequest.newBuilder(URI.create(management + "/observe/metrics"))
+                    .header("Authorization", "Bearer " + Harness.OPERATOR).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).as("another token").isEqualTo(401);
+            assertThat(anonymous(management + "/observe/health?exposureLevel=full").statusCode()).isEqualTo(401);
+            assertThat(anonymous(management + "/observe/health/ready?stackTrace=true").statusCode()).isEqualTo(401);
+
+            HttpResponse<String> detail = Harness.managementGet(settings, "/observe/health?exposureLevel=full");
+            assertThat(detail.statusCode()).isEqualTo(200);
+            assertThat(detail.body()).contains("\"checks\"").contains("data-dir");
+            Map<String, Double> series = scrape(settings);
+            assertThat(series).containsEntry("sightline_management_refused_total{reason=\"metrics\"}", 2.0)
+                    .containsEntry("sightline_management_refused_total{reason=\"health-detail\"}", 2.0);
+        }
+
+        // without a token: metrics are open (bind the port to a trusted network), health details are never served
+        settings.remove("sightline.management.token");
+        try (Sightline receiver = Sightline.start(settings)) {
+            String management = Harness.management(settings);
+            await().atMost(Duration.ofSeconds(10)).until(() -> anonymous(management + "/observe/health").statusCode() == 200);
+            assertThat(anonymous(management + "/observe/metrics").body()).contains("sightline_");
+            assertThat(anonymous(management + "/observe/health?exposureLevel=full").statusCode()).isEqualTo(401);
+        }
+    }
+
+    private static HttpResponse<String> anonymous(String url) throws Exception {
+        return Harness.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,20 +1,25 @@
 package io.sightline.auth;
 
+import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
+import io.sightline.wire.MasterKeys;
 import org.apache.camel.Exchange;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Frame ingest authentication: {@code Authorization: Bearer <device>.<mac>}, the device's token derived from the
- * master key (see {@link DeviceKeys}). 401 without a valid device token; 403 for a valid token of the wrong
- * kind (the operator's) or of another device than the frame claims.
+ * master key (see {@link DeviceKeys}), or from the previous master key while a rotation's overlap lasts (counted
+ * in {@code sightline_auth_previous_key_total}, so operators see which devices still need their new key). 401
+ * without a valid device token; 403 for a valid token of the wrong kind (the operator's) or of another device than
+ * the frame claims.
  */
 public class DeviceAuth {
 
@@ -24,13 +29,18 @@ public class DeviceAuth {
     /** Tokens derived so far: two HMACs per request were a visible share of the ingest profile. */
     private static final int MAX_CACHED_TOKENS = 4096;
 
-    private final byte[] masterKey;
-    private final OperatorAuth operators;
-    private final Map<String, byte[]> expectedTokens = new ConcurrentHashMap<>();
+    private record Expected(MasterKeys.Generation generation, byte[] token) {
+    }
 
-    public DeviceAuth(byte[] masterKey, OperatorAuth operators) {
-        this.masterKey = masterKey.clone();
+    private final MasterKeys masterKeys;
+    private final OperatorAuth operators;
+    private final SightlineMetrics metrics;
+    private final Map<String, List<Expected>> expectedTokens = new ConcurrentHashMap<>();
+
+    public DeviceAuth(MasterKeys masterKeys, OperatorAuth operators, SightlineMetrics metrics) {
+        this.masterKeys = masterKeys;
         this.operators = operators;
+        this.metrics = metrics;
     }
 
     /** First step of {@code frames-in}. */
@@ -60,14 +70,26 @@ public class DeviceAuth {
     }
 
     private boolean valid(String device, String token) {
-        byte[] expected = expectedTokens.get(device);
+        List<Expected> expected = expectedTokens.get(device);
         if (expected == null) {
             if (expectedTokens.size() >= MAX_CACHED_TOKENS) {
                 expectedTokens.clear(); // many made-up device names: the cache stays bounded
             }
-            expected = DeviceKeys.httpToken(device, DeviceKeys.deviceKey(masterKey, device)).getBytes(StandardCharsets.US_ASCII);
+            expected = masterKeys.candidates(device).stream().map(c -> new Expected(c.generation(),
+                    DeviceKeys.httpToken(device, c.deviceKey()).getBytes(StandardCharsets.US_ASCII))).toList();
             expectedTokens.put(device, expected);
         }
-        return DeviceKeys.same(expected, token.getBytes(StandardCharsets.US_ASCII));
+        byte[] presented = token.getBytes(StandardCharsets.US_ASCII);
+        for (Expected e : expected) {
+            boolean accepted = e.generation() == MasterKeys.Generation.CURRENT || masterKeys.previousAccepted();
+            if (accepted && DeviceKeys.same(e.token(), presented)) {
+                masterKeys.proven(device, e.generation());
+                if (e.generation() == MasterKeys.Generation.PREVIOUS) {
+                    metrics.counter("auth.previous.key", "device", device, "path", "http").increment();
+                }
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -17,7 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Operator authentication for the API, the live view and the console: the operator token
  * ({@code SIGHTLINE_OPERATOR_TOKEN}) as a bearer token, or a session cookie. A session comes from a one-time
  * login code (printed at start as a link, accepted from loopback only, used once) or from posting the operator
- * token to {@code /login}. 401 without valid credentials, 403 for a device token.
+ * token to {@code /login}. 401 without valid credentials, 403 for a device token. A browser attaches the cookie
+ * to requests that other pages make too (a page on another port of the same host is even the same site, so
+ * SameSite does not stop it): a request that carries the session is refused with 403 {@code cross-origin} unless
+ * it comes from the console's own origin, by the browser's Fetch Metadata ({@code Sec-Fetch-Site}) or, from
+ * browsers without it, by {@code Origin}.
  */
 public class OperatorAuth {
 
@@ -63,9 +67,42 @@ public class OperatorAuth {
         String session = cookie(exchange);
         Long expires = session == null ? null : sessions.get(session);
         if (expires != null && expires > System.currentTimeMillis()) {
+            refuseOtherOrigins(exchange);
             return;
         }
         throw new InvalidInputException(401, "unauthorized", "log in: use the login link printed at start, or the operator token");
+    }
+
+    /**
+     * A session may be used by the console's own pages only: same-origin requests, requests the user made
+     * ({@code Sec-Fetch-Site: none}, e.g. typed or bookmarked) and opening a page in a tab (a top-level navigation
+     * with GET). Anything else another page made - an image, a form, a fetch, a frame - is refused.
+     */
+    private static void refuseOtherOrigins(Exchange exchange) {
+        String site = exchange.getMessage().getHeader("Sec-Fetch-Site", String.class);
+        String origin = exchange.getMessage().getHeader("Origin", String.class);
+        boolean allowed;
+        if (site != null) {
+            boolean topLevelGet = "navigate".equals(exchange.getMessage().getHeader("Sec-Fetch-Mode", String.class))
+                    && "document".equals(exchange.getMessage().getHeader("Sec-Fetch-Dest", String.class))
+                    && "GET".equals(exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class));
+            allowed = site.equals("same-origin") || site.equals("none") || topLevelGet;
+        } else {
+            allowed = origin == null || sameAuthority(origin, exchange.getMessage().getHeader("Host", String.class));
+        }
+        if (!allowed) {
+            throw new InvalidInputException(403, "cross-origin", "a request made by a page of another origin ("
+                    + (origin != null ? origin : site) + ") cannot use the operator's session");
+        }
+    }
+
+    private static boolean sameAuthority(String origin, String host) {
+        try {
+            String authority = java.net.URI.create(origin).getRawAuthority();
+            return authority != null && host != null && authority.equalsIgnoreCase(host);
+        } catch (IllegalArgumentException e) {
+            return false; // "null" (a sandboxed frame, a file) or garbage
+        }
     }
 
     /** A new one-time login code, valid for 10 minutes. */

@@ -7,6 +7,7 @@ import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.Json;
+import io.sightline.wire.MasterKeys;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -25,7 +26,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The receiver's side of operator commands. It learns from each device's datagrams where the device takes
- * commands (the datagram's source address and the {@code commandPort} it announces) and in which state it is;
+ * commands (the datagram's source address and the {@code commandPort} it announces), which run of the sender
+ * is there (the stream id, new at each start: a command names it, so it is void after a restart) and in which
+ * state it is;
  * signs a command for the {@code send-command} route, which sends it and waits for the acknowledgement a few
  * times; and keeps the automatic RESUME that follows an alert's automatic WAIT, unless an operator acts first.
  */
@@ -38,7 +41,7 @@ public class DeviceCommands {
     public record Request(String device, String command, String origin) {
     }
 
-    private record Device(InetSocketAddress commands, String state) {
+    private record Device(InetSocketAddress commands, String stream, String state) {
     }
 
     /** A command sent and not yet answered; the acknowledgement completes it from the datagram thread. */
@@ -62,7 +65,7 @@ public class DeviceCommands {
         }
     }
 
-    private final byte[] masterKey;
+    private final MasterKeys masterKeys;
     private final int attempts;
     private final long ackTimeoutMillis;
     private final long autoResumeMillis;
@@ -71,9 +74,9 @@ public class DeviceCommands {
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Long> autoResumeAt = new ConcurrentHashMap<>();
 
-    public DeviceCommands(byte[] masterKey, int attempts, long ackTimeoutMillis, long autoResumeMillis,
+    public DeviceCommands(MasterKeys masterKeys, int attempts, long ackTimeoutMillis, long autoResumeMillis,
                           SightlineMetrics metrics) {
-        this.masterKey = masterKey.clone();
+        this.masterKeys = masterKeys;
         this.attempts = attempts;
         this.ackTimeoutMillis = ackTimeoutMillis;
         this.autoResumeMillis = autoResumeMillis;
@@ -84,7 +87,7 @@ public class DeviceCommands {
     public void track(@Body DetectionDatagram datagram, @Header(NettyConstants.NETTY_REMOTE_ADDRESS) SocketAddress from) {
         if (datagram.commandPort() != null && from instanceof InetSocketAddress source) {
             devices.put(datagram.device(), new Device(new InetSocketAddress(source.getAddress(), datagram.commandPort()),
-                    datagram.state()));
+                    datagram.stream(), datagram.state()));
         }
         if (DetectionDatagram.ACK.equals(datagram.type())) {
             Pending p = pending.get(datagram.ack());
@@ -149,8 +152,9 @@ public class DeviceCommands {
         // properties, not headers: the UDP producer does not keep headers from one copy to the next
         exchange.setProperty("sightlineCommandHost", d.commands().getAddress().getHostAddress());
         exchange.setProperty("sightlineCommandPort", d.commands().getPort());
-        byte[] key = DeviceKeys.commandKey(DeviceKeys.deviceKey(masterKey, request.device()));
-        return new CommandDatagram(1, request.device(), p.id, request.command(), System.currentTimeMillis()).encode(key);
+        byte[] key = DeviceKeys.commandKey(masterKeys.deviceKey(request.device()));
+        return new CommandDatagram(CommandDatagram.VERSION, request.device(), d.stream(), p.id, request.command(),
+                System.currentTimeMillis()).encode(key);
     }
 
     /** Step of the send loop, right after a copy went out: waits for the acknowledgement up to the timeout. */
@@ -193,7 +197,7 @@ public class DeviceCommands {
             long rttNanos = p.ackedAt - sent;
             metrics.counter("commands", "device", r.device(), "command", r.command(), "outcome", "acknowledged").increment();
             metrics.timer("command.rtt", "device", r.device()).record(rttNanos, TimeUnit.NANOSECONDS);
-            devices.computeIfPresent(r.device(), (k, d) -> new Device(d.commands(), p.state));
+            devices.computeIfPresent(r.device(), (k, d) -> new Device(d.commands(), d.stream(), p.state));
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("device", r.device());
             answer.put("command", r.command());

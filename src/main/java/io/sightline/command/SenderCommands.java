@@ -11,15 +11,17 @@ import java.util.function.LongSupplier;
 
 /**
  * Step of the sender's {@code commands-in} route: accepts a command only if it is signed with this device's
- * command key, addressed to this device and issued within {@code maxSkewMillis}; applies it once per id and
- * answers every copy with a signed acknowledgement datagram (a retry means the first acknowledgement was lost).
- * A rejected command is an {@link InvalidInputException} whose error is the drop reason.
+ * command key, addressed to this device and to this run of it (the stream id, new at each start: a command
+ * captured before a restart is dropped as {@code replayed}), and issued within {@code maxSkewMillis}; applies it
+ * once per id and answers every copy with a signed acknowledgement datagram (a retry means the first
+ * acknowledgement was lost). A rejected command is an {@link InvalidInputException} whose error is the drop reason.
  */
 public class SenderCommands {
 
     private static final int REMEMBERED_IDS = 1024;
 
     private final String device;
+    private final String stream;
     private final byte[] commandKey;
     private final long maxSkewMillis;
     private final LongSupplier clock;
@@ -27,9 +29,10 @@ public class SenderCommands {
     private final DetectionDatagrams datagrams;
     private final LinkedHashSet<String> applied = new LinkedHashSet<>();
 
-    public SenderCommands(String device, byte[] deviceKey, long maxSkewMillis, LongSupplier clock, SenderState state,
+    public SenderCommands(String device, String stream, byte[] deviceKey, long maxSkewMillis, LongSupplier clock, SenderState state,
                           DetectionDatagrams datagrams) {
         this.device = device;
+        this.stream = stream;
         this.commandKey = DeviceKeys.commandKey(deviceKey);
         this.maxSkewMillis = maxSkewMillis;
         this.clock = clock;
@@ -46,6 +49,10 @@ public class SenderCommands {
         }
         if (!device.equals(command.device())) {
             throw new InvalidInputException(400, "wrong-device", "command for " + command.device() + ", this is " + device);
+        }
+        if (!stream.equals(command.stream())) {
+            throw new InvalidInputException(400, "replayed", "command for run " + command.stream()
+                    + " of this sender, which is now " + stream + " (sent before a restart)");
         }
         if (Math.abs(clock.getAsLong() - command.t()) > maxSkewMillis) {
             throw new InvalidInputException(400, "stale", "command issued more than " + maxSkewMillis + " ms from now");

@@ -4,6 +4,8 @@ import io.sightline.wire.DatagramCodec;
 import io.sightline.wire.DetectionDatagram;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.InvalidInputException;
+import io.sightline.wire.MasterKeys;
+import io.sightline.monitor.SightlineMetrics;
 
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -12,7 +14,8 @@ import java.util.function.LongSupplier;
 
 /**
  * First step of {@code detections-in}: only an authentic, fresh, first-seen datagram gets past it. It checks
- * the HMAC under the sending device's key (derived from the master key), then that the sequence number was not
+ * the HMAC under the sending device's key (derived from the master key, or from the previous one while a
+ * rotation's overlap lasts), then that the sequence number was not
  * seen before within a window per stream (a replayed datagram is dropped), then that the capture time is within
  * {@code maxSkewMillis} of this clock. Each failure is an {@link InvalidInputException} whose error is the drop
  * reason: {@code bad-mac}, {@code replayed}, {@code stale}.
@@ -22,7 +25,8 @@ public class DatagramGuard {
     static final int WINDOW = 1024;
     private static final int MAX_STREAMS = 4096;
 
-    private final byte[] masterKey;
+    private final MasterKeys masterKeys;
+    private final SightlineMetrics metrics;
     private final long maxSkewMillis;
     private final LongSupplier clock;
     private final Map<String, Window> windows = new LinkedHashMap<>(16, 0.75f, true) {
@@ -37,8 +41,9 @@ public class DatagramGuard {
         final BitSet seen = new BitSet(WINDOW);
     }
 
-    public DatagramGuard(byte[] masterKey, long maxSkewMillis, LongSupplier clock) {
-        this.masterKey = masterKey.clone();
+    public DatagramGuard(MasterKeys masterKeys, long maxSkewMillis, LongSupplier clock, SightlineMetrics metrics) {
+        this.masterKeys = masterKeys;
+        this.metrics = metrics;
         this.maxSkewMillis = maxSkewMillis;
         this.clock = clock;
     }
@@ -46,15 +51,26 @@ public class DatagramGuard {
     public DetectionDatagram admit(byte[] raw) {
         DatagramCodec.Signed signed = DatagramCodec.decode(raw);
         DetectionDatagram d = signed.datagram();
-        byte[] key = DeviceKeys.datagramKey(DeviceKeys.deviceKey(masterKey, d.device()));
-        if (!DeviceKeys.same(DeviceKeys.hmac(key, signed.json()), signed.mac())) {
-            throw new InvalidInputException(401, "bad-mac", "the datagram's MAC does not match device " + d.device());
-        }
+        authenticate(d.device(), signed);
         if (Math.abs(clock.getAsLong() - d.t()) > maxSkewMillis) {
             throw new InvalidInputException(400, "stale", "capture time is more than " + maxSkewMillis + " ms from now");
         }
         firstTime(d.device() + "/" + d.stream(), d.seq());
         return d;
+    }
+
+    private void authenticate(String device, DatagramCodec.Signed signed) {
+        for (MasterKeys.Candidate key : masterKeys.candidates(device)) {
+            byte[] mac = DeviceKeys.hmac(DeviceKeys.datagramKey(key.deviceKey()), signed.json());
+            if (DeviceKeys.same(mac, signed.mac())) {
+                masterKeys.proven(device, key.generation());
+                if (key.generation() == MasterKeys.Generation.PREVIOUS) {
+                    metrics.counter("auth.previous.key", "device", device, "path", "udp").increment();
+                }
+                return;
+            }
+        }
+        throw new InvalidInputException(401, "bad-mac", "the datagram's MAC does not match device " + device);
     }
 
     private synchronized void firstTime(String stream, long seq) {

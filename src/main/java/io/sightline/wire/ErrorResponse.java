@@ -25,14 +25,18 @@ public class ErrorResponse {
 
     /** Error step of {@code frames-in}: the frame is counted as rejected, by reason, then answered. */
     public String rejectFrame(Exchange exchange) {
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "internal";
-        metrics.counter("frames.rejected", "reason", reason).increment();
-        return toJson(exchange);
+        return counted(exchange, "frames.rejected");
     }
 
+    /** Error step of the operator API, the live view and login: counted by reason, then answered. */
     public String toJson(Exchange exchange) {
+        return counted(exchange, "requests.rejected");
+    }
+
+    private String counted(Exchange exchange, String counter) {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "internal";
+        metrics.counter(counter, "reason", reason).increment();
         int status;
         Map<String, String> body = new LinkedHashMap<>();
         if (cause instanceof InvalidInputException invalid) {

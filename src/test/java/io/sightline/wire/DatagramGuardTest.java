@@ -1,8 +1,11 @@
 package io.sightline.wire;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sightline.match.DatagramGuard;
+import io.sightline.monitor.SightlineMetrics;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,8 +15,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DatagramGuardTest {
 
     private final byte[] master = DeviceKeys.parse("master", DeviceKeys.random());
+    private final byte[] previous = DeviceKeys.parse("previous", DeviceKeys.random());
     private final AtomicLong now = new AtomicLong(1_800_000_000_000L);
-    private final DatagramGuard guard = new DatagramGuard(master, 120_000, now::get);
+    private final Instant overlapEnd = Instant.ofEpochMilli(now.get() + 3_600_000);
+    private final MasterKeys keys = new MasterKeys(master, previous, overlapEnd, now::get);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final DatagramGuard guard = new DatagramGuard(keys, 120_000, now::get, new SightlineMetrics(meters));
 
     private byte[] datagram(String device, long seq, long t, byte[] key) {
         return DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.HEARTBEAT, device, "s", seq, seq, t,
@@ -49,5 +56,22 @@ class DatagramGuardTest {
                 .extracting("error").isEqualTo("stale");
         assertThatThrownBy(() -> guard.admit(datagram("cam", 3, now.get() + 121_000, keyOf("cam"))))
                 .extracting("error").isEqualTo("stale");
+    }
+
+    @Test
+    void acceptsThePreviousMasterKeyUntilTheOverlapEndsAndSignsCommandsWithTheKeyADeviceHolds() {
+        byte[] oldKey = DeviceKeys.datagramKey(DeviceKeys.deviceKey(previous, "cam"));
+        assertThat(guard.admit(datagram("cam", 0, now.get(), oldKey)).seq()).isZero();
+        assertThat(meters.counter("sightline.auth.previous.key", "device", "cam", "path", "udp").count()).isEqualTo(1);
+        assertThat(keys.deviceKey("cam")).as("commands go out under the key the device holds")
+                .isEqualTo(DeviceKeys.deviceKey(previous, "cam"));
+
+        guard.admit(datagram("cam", 1, now.get(), keyOf("cam"))); // re-keyed
+        assertThat(keys.deviceKey("cam")).isEqualTo(DeviceKeys.deviceKey(master, "cam"));
+
+        now.set(overlapEnd.toEpochMilli());
+        assertThatThrownBy(() -> guard.admit(datagram("cam", 2, now.get(), oldKey)))
+                .as("after the overlap").extracting("error").isEqualTo("bad-mac");
+        assertThat(guard.admit(datagram("cam", 3, now.get(), keyOf("cam"))).seq()).isEqualTo(3);
     }
 }
