@@ -3,6 +3,8 @@ package io.sightline;
 import io.sightline.wire.DatagramCodec;
 import io.sightline.wire.Detection;
 import io.sightline.wire.DetectionDatagram;
+import io.sightline.wire.DeviceKeys;
+import io.sightline.command.CommandDatagram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,15 +46,20 @@ class BadInputBatteryTest {
     private Map<String, String> sender;
     private final List<String> table = new ArrayList<>();
 
+    private static final List<String> REFUSALS = List.of("sightline_frames_rejected_total",
+            "sightline_datagrams_rejected_total", "sightline_http_refused_total", "sightline_requests_rejected_total",
+            "sightline_management_refused_total", "sightline_hawtio_refused_total");
+
+    /** The refusal counters of the receiver, and the sender's (its rejected commands) prefixed "sender ". */
     private Map<String, Double> counters() throws Exception {
-        Map<String, Double> all = MonitoringTest.scrape(receiver);
         Map<String, Double> rejected = new HashMap<>();
-        all.forEach((k, v) -> {
-            if (k.startsWith("sightline_frames_rejected_total") || k.startsWith("sightline_datagrams_rejected_total")
-                    || k.startsWith("sightline_http_refused_total")) {
-                rejected.put(k.replace("sightline_", "").replace("_total", ""), v);
-            }
-        });
+        for (Map.Entry<String, Map<String, String>> side : Map.of("", receiver, "sender ", sender).entrySet()) {
+            MonitoringTest.scrape(side.getValue()).forEach((k, v) -> {
+                if (REFUSALS.stream().anyMatch(k::startsWith)) {
+                    rejected.put(side.getKey() + k.replace("sightline_", "").replace("_total", ""), v);
+                }
+            });
+        }
         return rejected;
     }
 
@@ -97,6 +104,45 @@ class BadInputBatteryTest {
         return "dropped";
     }
 
+    /** A request to Hawtio's Jolokia with the console's credentials: its HTTP status and Jolokia's own. */
+    private String jolokia(String method, String path, String origin, String body) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(MonitoringTest.hawtio(receiver) + "jolokia/" + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", MonitoringTest.hawtioCredentials())
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (origin != null) {
+            request.header("Origin", origin);
+        }
+        HttpResponse<String> r = Harness.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode json = Segments.JSON.readTree(r.body());
+        return r.statusCode() + (json.has("status") ? ", Jolokia " + json.get("status").asInt() : " " + json.path("error").asText());
+    }
+
+    private String management(String path, String token) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(Harness.management(receiver) + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = Harness.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + Segments.JSON.readTree(r.body()).path("error").asText();
+    }
+
+    /** The operator's session cookie, from the login form with the operator token. */
+    private String session() throws Exception {
+        HttpResponse<String> login = Harness.post(Harness.base(receiver) + "/login",
+                Map.of("Content-Type", "application/x-www-form-urlencoded"), ("token=" + java.net.URLEncoder.encode(
+                        Harness.OPERATOR, StandardCharsets.UTF_8)).getBytes(StandardCharsets.US_ASCII));
+        return login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    }
+
+    private String command(Map<String, String> headers) throws Exception {
+        HttpResponse<String> r = Harness.post(Harness.base(receiver) + "/api/v1/devices/good-cam/commands", headers,
+                "{\"command\":\"WAIT\"}".getBytes(StandardCharsets.US_ASCII));
+        return r.statusCode() + " " + Segments.JSON.readTree(r.body()).path("error").asText();
+    }
+
     private Map<String, String> frame(String device, long n) {
         return Harness.frameHeaders(device, "s", n, System.currentTimeMillis(), "seg", false);
     }
@@ -107,7 +153,15 @@ class BadInputBatteryTest {
         receiver = Harness.receiver(data);
         receiver.put("sightline.frame.max-bytes", String.valueOf(MAX_BYTES));
         receiver.put("sightline.receiver.upload-timeout-ms", "2000");
+        receiver.put("sightline.hawtio.enabled", "true");
+        receiver.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));
+        receiver.put("sightline.hawtio.password", Harness.HAWTIO_PASSWORD);
+        // a rotation whose overlap is over: devices still keyed from the previous master key are refused
+        byte[] previous = DeviceKeys.parse("previous", DeviceKeys.random());
+        receiver.put("sightline.security.previous-master-key", java.util.Base64.getEncoder().encodeToString(previous));
+        receiver.put("sightline.security.previous-master-key-until", java.time.Instant.now().minusSeconds(60).toString());
         sender = Harness.sender(receiver, "good-cam", "synthetic");
+        sender.put("sightline.hawtio.enabled", "false");
         sender.put("sightline.capture.width", "320");
         sender.put("sightline.capture.height", "240");
         byte[] jpeg = Harness.syntheticJpeg(320, 240, 80);
@@ -184,6 +238,60 @@ class BadInputBatteryTest {
                     return new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
                 }
             });
+            String stopIngest = "{\"type\":\"exec\",\"mbean\":\"org.apache.camel:context=sightline-receiver,type=routes,"
+                    + "name=\\\"frames-in\\\"\",\"operation\":\"stop()\"}";
+            String own = MonitoringTest.hawtioOrigin(MonitoringTest.hawtio(receiver));
+            battery("Jolokia exec by GET (stop frames-in), with Hawtio's credentials", "403 forbidden",
+                    "hawtio_refused{reason=\"not-post\"}",
+                    () -> jolokia("GET", "exec/org.apache.camel:context=sightline-receiver,type=routes,name=%22frames-in%22/stop()", own, null));
+            battery("Jolokia exec by POST (stop frames-in), operations not allowed", "200, Jolokia 403", null,
+                    () -> jolokia("POST", "", own, stopIngest));
+            battery("Jolokia write by POST, operations not allowed", "200, Jolokia 403", null,
+                    () -> jolokia("POST", "", own, "{\"type\":\"write\",\"mbean\":\"org.apache.camel:context=sightline-receiver,"
+                            + "type=context,name=\\\"sightline-receiver\\\"\",\"attribute\":\"Tracing\",\"value\":true}"));
+            battery("Jolokia read by POST from another origin", "403 forbidden", "hawtio_refused{reason=\"origin\"}",
+                    () -> jolokia("POST", "", "http://127.0.0.1:1", "{\"type\":\"version\"}"));
+            battery("Jolokia read by POST without Origin or Referer", "403 forbidden", "hawtio_refused{reason=\"origin\"}",
+                    () -> jolokia("POST", "", null, "{\"type\":\"version\"}"));
+            battery("Hawtio without credentials", "401", null, () -> String.valueOf(Harness.get(MonitoringTest.hawtio(receiver)).statusCode()));
+
+            battery("metrics without the management token", "401 unauthorized", "management_refused{reason=\"metrics\"}",
+                    () -> management("/observe/metrics", null));
+            battery("metrics with another token (the operator's)", "401 unauthorized", "management_refused{reason=\"metrics\"}",
+                    () -> management("/observe/metrics", Harness.OPERATOR));
+            battery("health details without the management token", "401 unauthorized",
+                    "management_refused{reason=\"health-detail\"}", () -> management("/observe/health?exposureLevel=full", null));
+            battery("health status without a token (a probe)", "200 ", null, () -> management("/observe/health/ready", null));
+
+            String cookie = session();
+            battery("operator session used by a page of another origin (Origin)", "403 cross-origin",
+                    "requests_rejected{reason=\"cross-origin\"}", () -> command(Map.of("Cookie", cookie,
+                            "Content-Type", "application/json", "Origin", "http://127.0.0.1:1")));
+            battery("operator session used by a page of the same site (Sec-Fetch-Site)", "403 cross-origin",
+                    "requests_rejected{reason=\"cross-origin\"}", () -> command(Map.of("Cookie", cookie,
+                            "Content-Type", "application/json", "Sec-Fetch-Site", "same-site", "Sec-Fetch-Mode", "no-cors")));
+
+            byte[] commandKey = DeviceKeys.commandKey(DeviceKeys.deviceKey(DeviceKeys.parse("m", Harness.MASTER), "good-cam"));
+            byte[] earlierRun = new CommandDatagram(CommandDatagram.VERSION, "good-cam", "20260101T000000Z-0000", "w-earlier",
+                    "WAIT", System.currentTimeMillis()).encode(commandKey);
+            battery("command for an earlier run of the sender (replayed after a restart)", "dropped",
+                    "sender datagrams_rejected{reason=\"replayed\"}", () -> {
+                        try (DatagramSocket socket = new DatagramSocket()) {
+                            socket.send(new DatagramPacket(earlierRun, earlierRun.length, InetAddress.getLoopbackAddress(),
+                                    Integer.parseInt(sender.get("sightline.sender.command-port"))));
+                        }
+                        return "dropped";
+                    });
+
+            byte[] oldDeviceKey = DeviceKeys.deviceKey(previous, "old-cam");
+            Map<String, String> oldKey = frame("old-cam", 1);
+            oldKey.put("Authorization", "Bearer " + DeviceKeys.httpToken("old-cam", oldDeviceKey));
+            battery("frame of a device keyed from the previous master key, overlap over", "401 unauthorized",
+                    "frames_rejected{reason=\"unauthorized\"}", () -> post(oldKey, jpeg));
+            byte[] oldSigned = DatagramCodec.encode(new DetectionDatagram(1, DetectionDatagram.HEARTBEAT, "old-cam", "s", 1, 1,
+                    System.currentTimeMillis(), List.of(), 0, 0), DeviceKeys.datagramKey(oldDeviceKey));
+            battery("datagram signed from the previous master key, overlap over", "dropped",
+                    "datagrams_rejected{reason=\"bad-mac\"}", () -> datagram(oldSigned));
             System.out.println("BATTERY\n| input | response | counter that moved |\n|---|---|---|\n" + String.join("\n", table));
         }
         try (Stream<Path> files = Files.walk(dir)) {

@@ -80,11 +80,11 @@ class CommandsTest {
         try (Sightline r = Sightline.start(receiver);
              DatagramSocket device = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             device.setSoTimeout(5000);
-            DevicePeer peer = new DevicePeer("peer-cam", device, receiver);
+            DevicePeer peer = new DevicePeer("peer-cam", "s", device, receiver);
             peer.heartbeat();
 
             // the peer ignores the first copy and acknowledges the second
-            CompletableFuture<HttpResponse<String>> firstAnswer = CompletableFuture.supplyAsync(() -> call(receiver, "WAIT"));
+            CompletableFuture<HttpResponse<String>> firstAnswer = CompletableFuture.supplyAsync(() -> call(receiver, "peer-cam", "WAIT"));
             CompletableFuture<HttpResponse<String>> answer = firstAnswer;
             byte[] first = peer.receiveOrNull();
             assertThat(first).as(() -> "no command came; the API answered " + firstAnswer.join().body()).isNotNull();
@@ -99,7 +99,7 @@ class CommandsTest {
             assertThat(Json.MAPPER.readTree(ok.body()).path("attempts").asInt()).isEqualTo(2);
 
             // an acknowledgement signed with another device's key does not count: 3 copies, then 504
-            answer = CompletableFuture.supplyAsync(() -> call(receiver, "RESUME"));
+            answer = CompletableFuture.supplyAsync(() -> call(receiver, "peer-cam", "RESUME"));
             List<byte[]> copies = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 copies.add(peer.receive());
@@ -160,9 +160,9 @@ class CommandsTest {
         }
     }
 
-    private static HttpResponse<String> call(Map<String, String> receiver, String command) {
+    private static HttpResponse<String> call(Map<String, String> receiver, String device, String command) {
         try {
-            return Harness.command(receiver, "peer-cam", command);
+            return Harness.command(receiver, device, command);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -190,22 +190,65 @@ class CommandsTest {
         return MonitoringTest.value(MonitoringTest.scrape(settings), name);
     }
 
-    /** A device written here: it announces its command port in a signed heartbeat and acknowledges on request. */
-    private record DevicePeer(String device, DatagramSocket socket, Map<String, String> receiver) {
+    @Test
+    void aCommandCapturedBeforeASenderRestartIsDroppedAfterIt() throws Exception {
+        Map<String, String> receiver = Harness.receiver(dir);
+        Map<String, String> sender = Harness.sender(receiver, "restart-cam", "synthetic");
+        sender.put("sightline.detector", "none");
+        try (Sightline r = Sightline.start(receiver);
+             DatagramSocket tap = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DatagramSocket attacker = new DatagramSocket()) {
+            tap.setSoTimeout(5000);
+            byte[] captured;
+            try (Sightline s = Sightline.start(sender)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> framesReceived(receiver) > 5);
+                // on the path: the tap announces itself as the command address of the sender's current run (its
+                // sequence numbers jump ahead, so the receiver ignores the real sender's datagrams from now on) and
+                // receives the receiver's next command, genuine and signed, as a listener on the mesh would
+                DevicePeer tapped = new DevicePeer("restart-cam", device(receiver).path("stream").asText(), tap, receiver);
+                tapped.heartbeat();
+                await().atMost(Duration.ofSeconds(10)).until(() -> value(receiver, "sightline_datagrams_rejected_total{reason=\"replayed\"}") > 0);
+                CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(() -> call(receiver, "restart-cam", "WAIT"));
+                captured = tapped.receive();
+                tapped.ack(Json.MAPPER.readValue(DatagramCodec.split(captured)[0], CommandDatagram.class).id(), "WAITING",
+                        Harness.datagramKey("restart-cam"));
+                assertThat(answer.get().statusCode()).isEqualTo(200);
+                send(attacker, sender, captured); // it is valid for this run: the sender applies it
+                await().atMost(Duration.ofSeconds(5)).until(() -> value(sender, "sightline_sender_waiting") == 1.0);
+            }
+            try (Sightline s = Sightline.start(sender)) { // the same device and ports, a new run
+                await().atMost(Duration.ofSeconds(30)).until(() -> value(sender, "sightline_frames_acknowledged_total") > 5);
+                send(attacker, sender, captured);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> value(sender, "sightline_datagrams_rejected_total{reason=\"replayed\"}") == 1.0);
+                assertThat(value(sender, "sightline_sender_waiting")).as("the replay did not hold the sender").isZero();
+                double acknowledged = value(sender, "sightline_frames_acknowledged_total");
+                await().atMost(Duration.ofSeconds(10)).until(() -> value(sender, "sightline_frames_acknowledged_total") > acknowledged + 5);
+                assertThat(value(sender, "sightline_frames_held_total")).isZero();
+            }
+        }
+    }
+
+    /**
+     * A device written here: it announces its command port in a signed heartbeat of {@code stream} and acknowledges
+     * on request. Its sequence numbers start far ahead of any real sender's.
+     */
+    private record DevicePeer(String device, String stream, DatagramSocket socket, Map<String, String> receiver) {
+
+        private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong(1L << 40);
 
         void heartbeat() throws Exception {
-            send(new DetectionDatagram(1, DetectionDatagram.HEARTBEAT, device, "s", 0, 0, System.currentTimeMillis(),
-                    List.of(), 0, 0, "STREAMING", socket.getLocalPort(), null), Harness.datagramKey(device));
+            double received = MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_datagrams_received_total");
+            send(new DetectionDatagram(1, DetectionDatagram.HEARTBEAT, device, stream, SEQ.getAndIncrement(), 0,
+                    System.currentTimeMillis(), List.of(), 0, 0, "STREAMING", socket.getLocalPort(), null), Harness.datagramKey(device));
             await().atMost(Duration.ofSeconds(5)).until(() ->
-                    MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_datagrams_received_total") >= 1);
+                    MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_datagrams_received_total") > received);
         }
 
         void ack(String id, String state, byte[] key) throws Exception {
-            send(new DetectionDatagram(1, DetectionDatagram.ACK, device, "s", seq++, 0, System.currentTimeMillis(),
-                    List.of(), 0, 0, state, socket.getLocalPort(), id), key);
+            send(new DetectionDatagram(1, DetectionDatagram.ACK, device, stream, SEQ.getAndIncrement(), 0,
+                    System.currentTimeMillis(), List.of(), 0, 0, state, socket.getLocalPort(), id), key);
         }
-
-        private static long seq = 1;
 
         private void send(DetectionDatagram d, byte[] key) throws Exception {
             byte[] bytes = DatagramCodec.encode(d, key);

@@ -1,6 +1,5 @@
 package io.sightline.monitor;
 
-import io.micrometer.core.instrument.Counter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -47,7 +46,7 @@ import java.util.stream.Collectors;
  * (any local process, and any page open in the operator's browser, can reach loopback): the password is given,
  * or made up at start and printed once. Its Jolokia agent runs under the restrictor policy
  * {@code hawtio/jolokia-access.xml}: POST only, from the console's own origins only, read-only unless operations
- * are allowed; a request to it by any other method gets 403 (counted in
+ * are allowed; a request by another method or from another origin gets 403 (counted in
  * {@code sightline_hawtio_refused_total}).
  */
 public class HawtioConsole extends ServiceSupport {
@@ -64,7 +63,7 @@ public class HawtioConsole extends ServiceSupport {
     private final boolean generatedPassword;
     private final boolean allowOperations;
     private final List<String> extraOrigins;
-    private final Counter refused;
+    private final SightlineMetrics metrics;
     private Server server;
     private Path policy;
 
@@ -82,7 +81,7 @@ public class HawtioConsole extends ServiceSupport {
         this.password = generatedPassword ? madeUpPassword() : password;
         this.allowOperations = allowOperations;
         this.extraOrigins = List.copyOf(extraOrigins);
-        this.refused = metrics.counter("hawtio.refused", "reason", "not-post");
+        this.metrics = metrics;
     }
 
     /** Where the console answers, for the start-up banner. */
@@ -114,8 +113,9 @@ public class HawtioConsole extends ServiceSupport {
         System.setProperty("hawtio.authenticationEnabled", "false");
         System.setProperty("hawtio.disableProxy", "true");
         System.setProperty("hawtio.offline", "true");
+        Set<String> origins = origins();
         policy = Files.createTempFile("sightline-jolokia-access", ".xml");
-        Files.writeString(policy, policy(origins(), allowOperations));
+        Files.writeString(policy, policy(origins, allowOperations));
 
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -130,7 +130,8 @@ public class HawtioConsole extends ServiceSupport {
         // Jolokia's agent servlet reads its configuration from context parameters too
         webapp.setInitParameter("policyLocation", policy.toUri().toString());
         webapp.setSecurityHandler(basicAuth());
-        webapp.addFilter(new FilterHolder(new PostOnly(refused)), "/jolokia/*", EnumSet.of(DispatcherType.REQUEST));
+        webapp.addFilter(new FilterHolder(new OwnOriginPostOnly(origins, metrics)), "/jolokia/*",
+                EnumSet.of(DispatcherType.REQUEST));
         server.setHandler(webapp);
         server.start();
     }
@@ -184,31 +185,57 @@ public class HawtioConsole extends ServiceSupport {
     }
 
     /**
-     * The policy already refuses GET, but inside a 200 answer; this answers it with a real 403 before Jolokia
-     * runs (Hawtio's agent probe, a GET, takes 401 or 403 as "an agent is here" and then speaks POST).
+     * The policy refuses these too, but inside a 200 answer and uncounted: here a request that is not a POST, or
+     * comes from no listed origin, gets a real 403 before Jolokia runs, counted by reason (Hawtio's agent probe, a
+     * GET, takes 401 or 403 as "an agent is here" and then speaks POST).
      */
-    private static final class PostOnly implements Filter {
+    private static final class OwnOriginPostOnly implements Filter {
 
-        private final Counter refused;
+        private final Set<String> origins;
+        private final SightlineMetrics metrics;
 
-        PostOnly(Counter refused) {
-            this.refused = refused;
+        OwnOriginPostOnly(Set<String> origins, SightlineMetrics metrics) {
+            this.origins = Set.copyOf(origins);
+            this.metrics = metrics;
         }
 
         @Override
         public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
                 throws IOException, ServletException {
-            String method = ((HttpServletRequest) request).getMethod();
-            if (method.equals("POST") || method.equals("OPTIONS")) {
+            HttpServletRequest http = (HttpServletRequest) request;
+            String method = http.getMethod();
+            if (!method.equals("POST") && !method.equals("OPTIONS")) {
+                refuse((HttpServletResponse) response, "not-post", "Jolokia takes POST only here: any page can make a GET");
+            } else if (method.equals("POST") && !listed(origin(http))) {
+                refuse((HttpServletResponse) response, "origin", "only the console's own pages may call Jolokia");
+            } else {
                 chain.doFilter(request, response);
-                return;
             }
-            refused.increment();
-            HttpServletResponse http = (HttpServletResponse) response;
-            http.setStatus(403);
-            http.setHeader("Allow", "POST");
-            http.setContentType("application/json");
-            http.getWriter().write("{\"error\":\"forbidden\",\"detail\":\"Jolokia takes POST only here: any page can make a GET\"}");
+        }
+
+        private boolean listed(String origin) {
+            return origin != null && origins.contains(origin);
+        }
+
+        /** Origin, else the origin part of Referer (as Jolokia takes it), lower case; null without either. */
+        private static String origin(HttpServletRequest request) {
+            String origin = request.getHeader("Origin");
+            if (origin == null && request.getHeader("Referer") != null) {
+                try {
+                    java.net.URI referer = java.net.URI.create(request.getHeader("Referer"));
+                    origin = referer.getScheme() + "://" + referer.getRawAuthority();
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+            return origin == null ? null : origin.toLowerCase(java.util.Locale.ROOT);
+        }
+
+        private void refuse(HttpServletResponse response, String reason, String detail) throws IOException {
+            metrics.counter("hawtio.refused", "reason", reason).increment();
+            response.setStatus(403);
+            response.setContentType("application/json");
+            response.getWriter().write("{\"error\":\"forbidden\",\"detail\":\"" + detail + "\"}");
         }
     }
 
