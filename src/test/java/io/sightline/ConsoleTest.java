@@ -46,9 +46,7 @@ class ConsoleTest {
         Map<String, String> settings = MonitoringTest.demo(dir);
         settings.put("sightline.hawtio.enabled", "false");
         settings.put("sightline.segment.seconds", "2");
-        settings.put("sightline.alerts.labels", "motion");
-        settings.put("sightline.alerts.min-confidence", "0");
-        settings.put("sightline.alerts.min-box-area", "0");
+        Harness.alertOnEveryMotion(settings);
         ChromeDriver browser = Browser.open();
         try (Sightline demo = Sightline.start(settings)) {
             browser.get(Harness.base(settings) + "/login?code=" + demo.loginCode()); // the printed link: a session, then /

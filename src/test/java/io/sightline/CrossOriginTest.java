@@ -40,9 +40,7 @@ class CrossOriginTest {
     void aPageOfAnotherOriginCannotStopRoutesSendCommandsOrAcknowledgeAlerts() throws Exception {
         Map<String, String> settings = MonitoringTest.demo(dir);
         settings.put("sightline.hawtio.allow-operations", "true");
-        settings.put("sightline.alerts.labels", "motion");
-        settings.put("sightline.alerts.min-confidence", "0");
-        settings.put("sightline.alerts.min-box-area", "0");
+        Harness.alertOnEveryMotion(settings);
         String hawtio = MonitoringTest.hawtio(settings);
         String console = Harness.base(settings);
         HttpServer attacker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -73,6 +73,13 @@ public final class Harness {
         return p;
     }
 
+    /** Alert rules under which every motion box of the synthetic scene raises an alert. */
+    static void alertOnEveryMotion(Map<String, String> settings) {
+        settings.put("sightline.alerts.labels", "motion");
+        settings.put("sightline.alerts.min-confidence", "0");
+        settings.put("sightline.alerts.min-box-area", "0");
+    }
+
     /** Settings for a sender posting to the receiver configured by {@code receiver} (own management port). */
     static Map<String, String> sender(Map<String, String> receiver, String device, String source) throws IOException {
         Map<String, String> p = new HashMap<>(receiver);
