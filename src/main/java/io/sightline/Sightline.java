@@ -1,6 +1,5 @@
 package io.sightline;
 
-import io.sightline.auth.IdleTimeoutVertx;
 import io.sightline.auth.OperatorAuth;
 import io.sightline.auth.Tls;
 import io.sightline.capture.CaptureProcessor;
@@ -11,7 +10,9 @@ import io.sightline.monitor.ManagementGuard;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.segment.FrameStore;
 import io.sightline.wire.DeviceKeys;
-import io.sightline.wire.HttpGuards;
+import io.sightline.http.HttpGuards;
+import io.sightline.http.Readiness;
+import io.sightline.http.ServerVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelContext;
@@ -50,6 +51,8 @@ public final class Sightline implements AutoCloseable {
     private LiveEvents events;
     private HawtioConsole hawtio;
     private String loginCode;
+    /** Every route is started and none is stopping: until then the receiver's HTTP ports answer 503. */
+    private final Readiness ready = new Readiness();
     private Vertx vertx;
     private FrameStore frames;
 
@@ -126,7 +129,9 @@ public final class Sightline implements AutoCloseable {
         if (role.receives()) {
             // streamed responses (live MJPEG, event streams) each hold a worker thread while they wait
             vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(20 + 2 * s.integer("sightline.live.max-viewers", 16)));
-            context.getRegistry().bind("vertx", IdleTimeoutVertx.wrap(vertx, s.integer("sightline.receiver.idle-timeout-s", 60)));
+            context.getRegistry().bind("readiness", ready);
+            context.getRegistry().bind("vertx", ServerVertx.wrap(vertx, s.integer("sightline.receiver.idle-timeout-s", 60),
+                    httpPort, ready::isOpen, metrics.counter("http.refused", "reason", "not-ready")));
             live = Wiring.bindReceiver(s, context.getRegistry(), metrics, master);
             events = context.getRegistry().lookupByNameAndType("liveEvents", LiveEvents.class);
             frames = context.getRegistry().lookupByNameAndType("frameStore", FrameStore.class);
@@ -159,6 +164,7 @@ public final class Sightline implements AutoCloseable {
                     if (role.receives()) {
                         HttpGuards.install(ctx, httpPort, uploadTimeout, metrics);
                     }
+                    ready.open();
                     LOG.info(text);
                 }
             });
@@ -278,8 +284,9 @@ public final class Sightline implements AutoCloseable {
         return loginCode;
     }
 
-    /** Live viewers would hold up a graceful stop: their streams end first. */
+    /** Live viewers would hold up a graceful stop: their streams end first; new requests get 503 from now on. */
     private void endStreams() {
+        ready.close();
         if (live != null) {
             live.closeStreams();
             events.closeStreams();

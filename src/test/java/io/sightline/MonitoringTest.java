@@ -27,7 +27,7 @@ class MonitoringTest {
             "frames-in", "ingest", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
             "segment-files", "reply-json", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
-            "retention", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
+            "retention", "compat-http", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
 
     @TempDir
     Path dir;

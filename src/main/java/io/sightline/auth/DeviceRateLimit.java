@@ -24,20 +24,6 @@ public class DeviceRateLimit {
         }
     };
 
-    /** Answered with 429 and a {@code Retry-After} header. */
-    public static class TooManyRequestsException extends InvalidInputException {
-        private final long retryAfterSeconds;
-
-        public TooManyRequestsException(long retryAfterSeconds, String detail) {
-            super(429, "rate-limited", detail);
-            this.retryAfterSeconds = retryAfterSeconds;
-        }
-
-        public long getRetryAfterSeconds() {
-            return retryAfterSeconds;
-        }
-    }
-
     public DeviceRateLimit(double perSecond) {
         this.perSecond = perSecond;
         this.burst = Math.max(1, 2 * perSecond);
@@ -52,7 +38,8 @@ public class DeviceRateLimit {
         bucket[1] = now;
         if (bucket[0] < 1) {
             long retryAfter = Math.max(1, (long) Math.ceil((1 - bucket[0]) / perSecond));
-            throw new TooManyRequestsException(retryAfter, "device " + device + " sends more than " + perSecond + " frames/s");
+            throw new InvalidInputException(429, "rate-limited", "device " + device + " sends more than " + perSecond
+                    + " frames/s", retryAfter); // answered with Retry-After
         }
         bucket[0] -= 1;
     }

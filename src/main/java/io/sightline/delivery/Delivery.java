@@ -41,9 +41,9 @@ public class Delivery {
     private final String authorization;
 
     /**
-     * Client errors that say nothing against the frame, so it is kept and sent again: 404 (a receiver that is
-     * still starting answers it before its routes are up — seen after a kill -9 and restart), 408 (upload timed
-     * out on a slow link), 429 (rate limit).
+     * Client errors that say nothing against the frame, so it is kept and sent again: 404 (a Sightline receiver
+     * answers 503 while it starts, but a proxy or an older receiver in front may answer 404 for a path not served
+     * yet), 408 (upload timed out on a slow link), 429 (rate limit).
      */
     private static final java.util.Set<Integer> RETRYABLE_4XX = java.util.Set.of(404, 408, 429);
 

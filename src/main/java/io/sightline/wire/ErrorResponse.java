@@ -1,6 +1,5 @@
 package io.sightline.wire;
 
-import io.sightline.auth.DeviceRateLimit;
 import io.sightline.monitor.SightlineMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -50,8 +49,8 @@ public class ErrorResponse {
             body.put("detail", "the receiver could not handle the request; see its log");
         }
         exchange.getMessage().removeHeaders("*");
-        if (cause instanceof DeviceRateLimit.TooManyRequestsException limited) {
-            exchange.getMessage().setHeader("Retry-After", limited.getRetryAfterSeconds());
+        if (cause instanceof InvalidInputException passing && passing.getRetryAfterSeconds() > 0) {
+            exchange.getMessage().setHeader("Retry-After", passing.getRetryAfterSeconds());
         }
         if (status == 401) {
             exchange.getMessage().setHeader("WWW-Authenticate", "Bearer realm=\"sightline\"");

@@ -1,8 +1,9 @@
-package io.sightline.wire;
+package io.sightline.http;
 
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.Json;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
