@@ -162,7 +162,8 @@ final class Wiring {
         registry.bind("delivery", delivery);
         registry.bind("receiverBreaker", receiverBreaker(s));
         long receiverTimeout = s.number("sightline.health.receiver-timeout-ms", 30_000);
-        for (HealthCheck check : List.of(HealthChecks.source(capture), HealthChecks.receiverReachable(delivery, receiverTimeout))) {
+        for (HealthCheck check : List.of(HealthChecks.source(capture::isOpen),
+                HealthChecks.receiverReachable(delivery::lastAcknowledged, receiverTimeout))) {
             registry.bind("health-" + check.getId(), check);
             HealthChecks.expose(check, metrics);
         }

@@ -1,7 +1,5 @@
 package io.sightline.monitor;
 
-import io.sightline.capture.CaptureProcessor;
-import io.sightline.delivery.Delivery;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -10,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Sightline's readiness checks, shown on {@code /observe/health} (group {@code sightline}), in Hawtio (Camel's
@@ -42,9 +42,9 @@ public final class HealthChecks {
     }
 
     /** Sender: the frame source is open (a closed one is being retried with backoff). */
-    public static HealthCheck source(CaptureProcessor capture) {
+    public static HealthCheck source(BooleanSupplier sourceOpen) {
         return new Readiness("source", builder -> {
-            if (capture.isOpen()) {
+            if (sourceOpen.getAsBoolean()) {
                 builder.up();
             } else {
                 builder.message("the frame source is not open").down();
@@ -52,11 +52,14 @@ public final class HealthChecks {
         });
     }
 
-    /** Sender: the receiver acknowledged a frame within {@code timeoutMillis} (or the sender started since). */
-    public static HealthCheck receiverReachable(Delivery delivery, long timeoutMillis) {
+    /**
+     * Sender: the receiver acknowledged a frame within {@code timeoutMillis} (or the sender started since).
+     * @param lastAcknowledged when the last frame was acknowledged (epoch ms), 0 when none was yet
+     */
+    public static HealthCheck receiverReachable(LongSupplier lastAcknowledged, long timeoutMillis) {
         long started = System.currentTimeMillis();
         return new Readiness("receiver-reachable", builder -> {
-            long last = delivery.lastAcknowledged();
+            long last = lastAcknowledged.getAsLong();
             long since = System.currentTimeMillis() - (last == 0 ? started : last);
             builder.detail("last.acknowledged", last);
             if (since <= timeoutMillis) {
