@@ -5,6 +5,7 @@ import io.sightline.auth.Tls;
 import io.sightline.capture.CaptureProcessor;
 import io.sightline.live.LiveEvents;
 import io.sightline.live.LiveHub;
+import io.sightline.monitor.FfmpegLog;
 import io.sightline.monitor.HawtioConsole;
 import io.sightline.monitor.ManagementGuard;
 import io.sightline.monitor.SightlineMetrics;
@@ -107,6 +108,7 @@ public final class Sightline implements AutoCloseable {
         StringBuilder banner = new StringBuilder("Sightline started: ").append(name);
         loadRoutes(m, s, banner);
 
+        FfmpegLog.setLevel(s.text("sightline.ffmpeg.log-level", "error"));
         SightlineMetrics metrics = Wiring.bindCommon(s, context.getRegistry());
         // the demo makes up a master key in memory (never logged); real receivers are given one
         String master = role.receives() ? Wiring.secret(s, "sightline.security.master-key").orElseGet(() -> {

@@ -34,6 +34,7 @@ import io.sightline.match.DatagramGuard;
 import io.sightline.match.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.HealthChecks;
+import io.sightline.monitor.RepeatedWarnings;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.segment.FrameKeys;
 import io.sightline.segment.FrameRecovery;
@@ -92,6 +93,7 @@ final class Wiring {
         registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         SightlineMetrics metrics = new SightlineMetrics(meters);
         registry.bind("metrics", metrics);
+        registry.bind("repeatedWarnings", new RepeatedWarnings(s.number("sightline.log.repeat-interval-ms", 10_000)));
         return metrics;
     }
 
@@ -157,7 +159,7 @@ final class Wiring {
         registry.bind("detectionDatagrams", datagrams);
         registry.bind("senderCommands", new SenderCommands(device, stream, deviceKey,
                 s.number("sightline.security.max-skew-ms", 120_000), System::currentTimeMillis, state, datagrams));
-        registry.bind("datagramRejects", datagramRejects(s, metrics));
+        registry.bind("datagramRejects", datagramRejects(registry, metrics));
         Delivery delivery = new Delivery(metrics, device, DeviceKeys.httpToken(device, deviceKey));
         registry.bind("delivery", delivery);
         registry.bind("receiverBreaker", receiverBreaker(s));
@@ -194,7 +196,7 @@ final class Wiring {
         registry.bind("compatProtocol", compat);
         registry.bind("clipImport", new ClipImport(compat, data, metrics));
         registry.bind("detectionMatcher", matcher);
-        registry.bind("datagramRejects", datagramRejects(s, metrics));
+        registry.bind("datagramRejects", datagramRejects(registry, metrics));
         registry.bind("jpegCheck", new JpegCheck(s.number("sightline.frame.max-bytes", 8L << 20)));
         FrameStore store = new FrameStore(data, s.flag("sightline.storage.fsync", true), metrics);
         registry.bind("frameStore", store);
@@ -259,8 +261,8 @@ final class Wiring {
                 .collect(Collectors.toSet());
     }
 
-    private static DatagramRejects datagramRejects(Settings s, SightlineMetrics metrics) {
-        return new DatagramRejects(s.number("sightline.receiver.reject-log-interval-ms", 10_000), metrics);
+    private static DatagramRejects datagramRejects(Registry registry, SightlineMetrics metrics) {
+        return new DatagramRejects(registry.lookupByNameAndType("repeatedWarnings", RepeatedWarnings.class), metrics);
     }
 
     /**

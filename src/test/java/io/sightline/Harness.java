@@ -34,6 +34,11 @@ public final class Harness {
     /** The Hawtio password of the processes that run Hawtio in this test run. */
     static final String HAWTIO_PASSWORD = DeviceKeys.random();
 
+    static {
+        // the tests' own JavaCV work (making videos, reading segments) is as quiet as Sightline's default
+        io.sightline.monitor.FfmpegLog.setLevel("error");
+    }
+
     private Harness() {
     }
 

@@ -1,10 +1,9 @@
 package io.sightline.match;
 
+import io.sightline.monitor.RepeatedWarnings;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.InvalidInputException;
 import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,22 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts dropped datagrams by reason and logs them at most once per {@code logIntervalMillis}, so a flood of
- * garbage cannot flood the log.
+ * Counts dropped datagrams by reason and logs them through {@link RepeatedWarnings}, so a flood of garbage cannot
+ * flood the log.
  */
 public class DatagramRejects {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DatagramRejects.class);
-
-    private final long logIntervalMillis;
     private final Map<String, AtomicLong> byReason = new ConcurrentHashMap<>();
-    private final AtomicLong lastLog = new AtomicLong(Long.MIN_VALUE / 2);
-    private final AtomicLong sinceLog = new AtomicLong();
-
+    private final RepeatedWarnings warnings;
     private final SightlineMetrics metrics;
 
-    public DatagramRejects(long logIntervalMillis, SightlineMetrics metrics) {
-        this.logIntervalMillis = logIntervalMillis;
+    public DatagramRejects(RepeatedWarnings warnings, SightlineMetrics metrics) {
+        this.warnings = warnings;
         this.metrics = metrics;
     }
 
@@ -37,14 +31,8 @@ public class DatagramRejects {
         String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "error";
         byReason.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         metrics.counter("datagrams.rejected", "reason", reason).increment();
-        long suppressed = sinceLog.incrementAndGet();
-        long now = System.currentTimeMillis();
-        long last = lastLog.get();
-        if (now - last >= logIntervalMillis && lastLog.compareAndSet(last, now)) {
-            sinceLog.set(0);
-            LOG.warn("Dropped datagram ({}): {} [{} dropped since the last report; totals {}]", reason,
-                    cause == null ? "?" : cause.getMessage(), suppressed, counts());
-        }
+        warnings.warnLazily("datagram-dropped", () -> reason + ": " + (cause == null ? "?" : cause.getMessage())
+                + " (totals " + counts() + ")");
     }
 
     public Map<String, Long> counts() {
