@@ -14,6 +14,11 @@ public enum Role {
         }
     }
 
+    /** As written in {@code sightline.role} and in the role's own keys ({@code sightline.role.<key>.*}). */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
     public boolean sends() {
         return this != RECEIVER;
     }

@@ -152,6 +152,7 @@ class BadInputBatteryTest {
         Path data = dir.resolve("data");
         receiver = Harness.receiver(data);
         receiver.put("sightline.frame.max-bytes", String.valueOf(MAX_BYTES));
+        receiver.put("sightline.receiver.max-request-bytes", String.valueOf(2 * MAX_BYTES));
         receiver.put("sightline.receiver.upload-timeout-ms", "2000");
         receiver.put("sightline.hawtio.enabled", "true");
         receiver.put("sightline.hawtio.port", String.valueOf(Harness.freeTcpPort()));

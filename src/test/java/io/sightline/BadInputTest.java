@@ -1,7 +1,7 @@
 package io.sightline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sightline.match.DatagramRejects;
+import io.sightline.wire.DatagramRejects;
 import io.sightline.match.DetectionMatcher;
 import io.sightline.wire.DatagramCodec;
 import io.sightline.wire.Detection;

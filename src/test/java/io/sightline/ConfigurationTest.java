@@ -13,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The process a user starts: configured by environment variables only, routes from the routes/ directory of its
- * working directory (YAML and Java DSL), and a route file added while it runs is picked up.
+ * The process a user starts: configured by environment variables only (a misspelled one is reported), routes
+ * from the routes/ directory of its working directory (YAML and Java DSL), and a route file added while it runs
+ * is picked up.
  */
 class ConfigurationTest {
 
@@ -56,6 +57,7 @@ class ConfigurationTest {
         env.put("SIGHTLINE_MANAGEMENT_PORT", String.valueOf(Harness.freeTcpPort()));
         env.put("SIGHTLINE_HAWTIO_ENABLED", "false");
         env.put("SIGHTLINE_MANAGEMENT_BIND", "127.0.0.1");
+        env.put("SIGHTLINE_SEGMENT_SECONDZ", "5"); // a typo: reported at start
         Process process = builder.start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
@@ -82,7 +84,8 @@ class ConfigurationTest {
             }
         }
         String log = Files.readString(work.resolve("sightline.log"));
-        assertThat(log).contains("Sightline started: sightline-receiver");
+        assertThat(log).contains("Sightline started: sightline-receiver")
+                .contains("Unknown setting SIGHTLINE_SEGMENT_SECONDZ (from the environment) is ignored: did you mean sightline.segment.seconds?");
         assertThat(log).as("secrets in the log").doesNotContain(Harness.MASTER).doesNotContain(Harness.OPERATOR);
     }
 }

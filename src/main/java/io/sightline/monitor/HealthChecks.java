@@ -70,9 +70,10 @@ public final class HealthChecks {
         });
     }
 
-    /** Publishes a check as {@code sightline_health_up{check=...}}: 1 up, 0 down. */
-    public static void expose(HealthCheck check, SightlineMetrics metrics) {
+    /** The check, also published as {@code sightline_health_up{check=...}}: 1 up, 0 down. */
+    public static HealthCheck exposed(HealthCheck check, SightlineMetrics metrics) {
         metrics.gauge("health.up", check, c -> c.call().getState() == HealthCheck.State.UP ? 1 : 0, "check", check.getId());
+        return check;
     }
 
     /** Readiness only: a failing check means "do not send me work", not "restart me". */

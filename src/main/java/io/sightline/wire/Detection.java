@@ -1,6 +1,8 @@
 package io.sightline.wire;
 
 import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One detected object: a label, a confidence in [0,1] and a box {@code [x1, y1, x2, y2]} in frame pixels.
@@ -9,6 +11,11 @@ public record Detection(String label, double confidence, int[] box) {
 
     public Detection {
         box = box == null ? null : box.clone();
+    }
+
+    /** A comma-separated list of labels (an alert rule's, an event's); empty: any label. */
+    public static Set<String> labels(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.toSet());
     }
 
     public double area() {

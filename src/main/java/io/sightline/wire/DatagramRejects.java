@@ -1,8 +1,7 @@
-package io.sightline.match;
+package io.sightline.wire;
 
 import io.sightline.monitor.RepeatedWarnings;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.InvalidInputException;
 import org.apache.camel.Exchange;
 
 import java.util.Map;

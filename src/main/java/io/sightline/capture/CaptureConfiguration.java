@@ -1,0 +1,103 @@
+package io.sightline.capture;
+
+import io.sightline.config.Secrets;
+import io.sightline.monitor.HealthChecks;
+import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.Detection;
+import io.sightline.wire.DeviceKeys;
+import io.sightline.wire.Ids;
+import io.sightline.wire.MasterKeys;
+import io.sightline.wire.SenderIdentity;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.spi.PropertiesFunction;
+
+import java.util.function.Supplier;
+
+/**
+ * Sending roles: who this sender is, the frame source and the capture processor, JPEG encoding, event clips and
+ * the source's readiness check; and the {@code frame-period-ms} placeholder function the capture timer uses
+ * ({@code {{frame-period-ms:20}}} is 50), so the frame rate is configured once, as frames per second.
+ */
+public class CaptureConfiguration implements CamelConfiguration {
+
+    @PropertyInject("sightline.capture.fps")
+    private double fps;
+    @PropertyInject("sightline.capture.width")
+    private int width;
+    @PropertyInject("sightline.capture.height")
+    private int height;
+
+    /**
+     * The device key from {@code SIGHTLINE_SECURITY_DEVICE_KEY} (or its file); in the demo, derived from the
+     * receiver's master key in the same process.
+     */
+    @BindToRegistry(value = "senderIdentity", lazy = true)
+    public SenderIdentity senderIdentity(CamelContext context, @PropertyInject("sightline.device-id") String configured) {
+        String device = Ids.deviceId(configured);
+        MasterKeys demo = context.getRegistry().lookupByNameAndType("masterKeys", MasterKeys.class);
+        byte[] key = Secrets.read(context, "sightline.security.device-key")
+                .map(k -> DeviceKeys.parse("sightline.security.device-key", k))
+                .orElseGet(() -> {
+                    if (demo == null) {
+                        throw new IllegalArgumentException("A sender needs its device key: set SIGHTLINE_SECURITY_DEVICE_KEY"
+                                + " (or sightline.security.device-key-file); see docs/security.md");
+                    }
+                    return demo.deviceKey(device);
+                });
+        return new SenderIdentity(device, Ids.newStreamId(), key);
+    }
+
+    @BindToRegistry(value = "captureProcessor", lazy = true, destroyMethod = "close")
+    public CaptureProcessor captureProcessor(SenderIdentity identity, SightlineMetrics metrics,
+                                             @PropertyInject("sightline.source") String source,
+                                             @PropertyInject("sightline.source.loop") boolean loop,
+                                             @PropertyInject("sightline.segment.seconds") long segmentSeconds) {
+        Supplier<FrameSource> sources = source.trim().equalsIgnoreCase("synthetic")
+                ? () -> new SyntheticSource(width, height)
+                : () -> new GrabberSource(source.trim(), loop, width, height, fps);
+        SegmentPlanner planner = new SegmentPlanner(identity.stream(), segmentSeconds * 1000, framePeriodMillis(fps));
+        return new CaptureProcessor(sources, identity.device(), identity.stream(), planner, width, height, metrics);
+    }
+
+    @BindToRegistry(value = "jpegEncoder", lazy = true)
+    public JpegEncoder jpegEncoder(@PropertyInject("sightline.jpeg.quality") int quality, SenderIdentity identity,
+                                   SightlineMetrics metrics) {
+        return new JpegEncoder(quality, metrics.counter("frames.encoded", "device", identity.device()));
+    }
+
+    @BindToRegistry(value = "eventClips", lazy = true)
+    public EventClips eventClips(@PropertyInject("sightline.stream.event-labels") String labels,
+                                 @PropertyInject("sightline.stream.pre-roll-ms") long preRollMillis,
+                                 @PropertyInject("sightline.stream.post-roll-ms") long postRollMillis,
+                                 @PropertyInject("sightline.stream.pre-roll-max-bytes") long preRollMaxBytes,
+                                 SenderIdentity identity, SightlineMetrics metrics) {
+        return new EventClips(Detection.labels(labels), preRollMillis, postRollMillis, preRollMaxBytes, metrics,
+                identity.device());
+    }
+
+    @Override
+    public void configure(CamelContext context) {
+        // bound now, not on first use: Camel looks for health checks at start
+        CaptureProcessor capture = context.getRegistry().lookupByNameAndType("captureProcessor", CaptureProcessor.class);
+        context.getRegistry().bind("health-source", HealthChecks.exposed(HealthChecks.source(capture::isOpen),
+                context.getRegistry().lookupByNameAndType("metrics", SightlineMetrics.class)));
+        context.getPropertiesComponent().addPropertiesFunction(new PropertiesFunction() {
+            @Override
+            public String getName() {
+                return "frame-period-ms";
+            }
+
+            @Override
+            public String apply(String framesPerSecond) {
+                return String.valueOf(framePeriodMillis(Double.parseDouble(framesPerSecond.trim())));
+            }
+        });
+    }
+
+    static long framePeriodMillis(double framesPerSecond) {
+        return Math.max(1, Math.round(1000 / framesPerSecond));
+    }
+}

@@ -1,0 +1,58 @@
+package io.sightline.delivery;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.sightline.monitor.HealthChecks;
+import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.SenderIdentity;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.CamelContext;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Sending roles: the HTTP delivery steps, the circuit breaker, the disk spool and the receiver's readiness check. */
+public class DeliveryConfiguration implements CamelConfiguration {
+
+    @BindToRegistry(value = "spool", lazy = true)
+    public Spool spool(@PropertyInject("sightline.spool.dir") String dir, @PropertyInject("sightline.spool.max-bytes") long maxBytes,
+                       SenderIdentity identity, SightlineMetrics metrics) {
+        return new Spool(Path.of(dir), maxBytes, metrics, identity.device());
+    }
+
+    @BindToRegistry(value = "delivery", lazy = true)
+    public Delivery delivery(SenderIdentity identity, SightlineMetrics metrics) {
+        return new Delivery(metrics, identity.device(), identity.httpToken());
+    }
+
+    /**
+     * One breaker for the live and replay paths: when the receiver keeps failing, frames go straight to the
+     * spool for a while instead of each waiting for a timeout.
+     */
+    @BindToRegistry(value = "receiverBreaker", lazy = true)
+    public CircuitBreaker receiverBreaker(@PropertyInject("sightline.sender.breaker.window") int window,
+                                          @PropertyInject("sightline.sender.breaker.min-calls") int minCalls,
+                                          @PropertyInject("sightline.sender.breaker.open-ms") long openMillis) {
+        return CircuitBreaker.of("receiver", CircuitBreakerConfig.custom()
+                .slidingWindowSize(window)
+                .minimumNumberOfCalls(minCalls)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofMillis(openMillis))
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build());
+    }
+
+    @PropertyInject("sightline.health.receiver-timeout-ms")
+    private long receiverTimeoutMillis;
+
+    @Override
+    public void configure(CamelContext context) {
+        // bound now, not on first use: Camel looks for health checks at start
+        Delivery delivery = context.getRegistry().lookupByNameAndType("delivery", Delivery.class);
+        context.getRegistry().bind("health-receiver-reachable", HealthChecks.exposed(HealthChecks.receiverReachable(
+                delivery::lastAcknowledged, receiverTimeoutMillis), context.getRegistry().lookupByNameAndType("metrics", SightlineMetrics.class)));
+    }
+}

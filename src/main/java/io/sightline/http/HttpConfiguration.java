@@ -1,0 +1,59 @@
+package io.sightline.http;
+
+import io.sightline.monitor.SightlineMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.StartupListener;
+import org.apache.camel.support.LifecycleStrategySupport;
+
+/**
+ * Receiving roles: the receiver's HTTP server (Camel's platform-http on Vert.x, {@code camel.server.*}) with its
+ * idle timeout and readiness gate, the upload deadline and the JSON answers of the server's own refusals.
+ */
+public class HttpConfiguration implements CamelConfiguration {
+
+    @PropertyInject("sightline.receiver.http-port")
+    private int port;
+    @PropertyInject("sightline.receiver.upload-timeout-ms")
+    private long uploadTimeoutMillis;
+
+    @BindToRegistry(value = "readiness", lazy = true)
+    public Readiness readiness() {
+        return new Readiness();
+    }
+
+    /** The Vert.x instance platform-http runs on (it uses the one bound as {@code vertx}). */
+    @BindToRegistry(value = "vertx", lazy = true, destroyMethod = "close")
+    public Vertx vertx(@PropertyInject("sightline.live.max-viewers") int maxViewers,
+                       @PropertyInject("sightline.receiver.idle-timeout-s") int idleSeconds, Readiness readiness,
+                       SightlineMetrics metrics) {
+        // streamed responses (live MJPEG, event streams) each hold a worker thread while they wait
+        Vertx real = Vertx.vertx(new VertxOptions().setWorkerPoolSize(20 + 2 * maxViewers));
+        return ServerVertx.wrap(real, idleSeconds, port, readiness::isOpen, metrics.counter("http.refused", "reason", "not-ready"));
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Readiness readiness = context.getRegistry().lookupByNameAndType("readiness", Readiness.class);
+        SightlineMetrics metrics = context.getRegistry().lookupByNameAndType("metrics", SightlineMetrics.class);
+        context.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                // the routes start next; requests wait for them behind the readiness gate
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                HttpGuards.install(started, port, uploadTimeoutMillis, metrics);
+                readiness.open();
+            }
+        });
+        // from the first moment of a stop, new requests get 503
+        context.addLifecycleStrategy(LifecycleStrategySupport.adapt(
+                LifecycleStrategySupport.onCamelContextStopping(stopping -> readiness.close())));
+    }
+}

@@ -1,0 +1,88 @@
+package io.sightline.segment;
+
+import io.sightline.match.DetectionMatcher;
+import io.sightline.monitor.HealthChecks;
+import io.sightline.monitor.SightlineMetrics;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.CamelContext;
+import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Receiving roles: frames stored before they are acknowledged, their keys (idempotency), recovery after a crash,
+ * the Aggregator's pieces, the segment writer and its muxer, the segment library, retention, and the data
+ * directory's readiness check.
+ */
+public class SegmentConfiguration implements CamelConfiguration {
+
+    @PropertyInject("sightline.data-dir")
+    private String dataDir;
+
+    private Path data() {
+        return Path.of(dataDir);
+    }
+
+    @BindToRegistry(value = "frameStore", lazy = true, destroyMethod = "close")
+    public FrameStore frameStore(@PropertyInject("sightline.storage.fsync") boolean fsync, SightlineMetrics metrics) {
+        return new FrameStore(data(), fsync, metrics);
+    }
+
+    @BindToRegistry(value = "frameRecovery", lazy = true)
+    public FrameRecovery frameRecovery(FrameStore store) {
+        return new FrameRecovery(store, data());
+    }
+
+    /** Kept in {@code data/frame-keys.log} across restarts. */
+    @BindToRegistry(value = "frameKeys", lazy = true)
+    public FrameKeys frameKeys(@PropertyInject("sightline.receiver.idempotency-keys") int capacity) {
+        return new FrameKeys(data().resolve("frame-keys.log"), capacity);
+    }
+
+    @BindToRegistry(value = "segmentAggregation", lazy = true)
+    public SegmentAggregation segmentAggregation() {
+        return new SegmentAggregation();
+    }
+
+    /** References to stored frames only, never images: memory does not grow with a segment's length. */
+    @BindToRegistry(value = "segmentRepository", lazy = true)
+    public MemoryAggregationRepository segmentRepository() {
+        return new MemoryAggregationRepository();
+    }
+
+    @BindToRegistry(value = "segmentWriter", lazy = true)
+    public SegmentWriter segmentWriter(FrameStore store, DetectionMatcher matcher, SightlineMetrics metrics,
+                                       @PropertyInject("sightline.segment.codec") String codec,
+                                       @PropertyInject("sightline.segment.h264-bitrate") int h264Bitrate) {
+        VideoMuxer muxer = switch (codec.trim()) {
+            case "copy" -> new MjpegCopyMuxer();
+            case "h264" -> new H264Muxer(h264Bitrate);
+            default -> throw new IllegalArgumentException("sightline.segment.codec must be copy or h264, was '" + codec + "'");
+        };
+        return new SegmentWriter(data(), store, muxer, matcher, metrics);
+    }
+
+    @BindToRegistry(value = "segmentLibrary", lazy = true)
+    public SegmentLibrary segmentLibrary(SightlineMetrics metrics) {
+        return new SegmentLibrary(data(), new BrowserPlayback(metrics));
+    }
+
+    @BindToRegistry(value = "retention", lazy = true)
+    public Retention retention(@PropertyInject("sightline.retention.max-age-hours") long maxAgeHours,
+                               @PropertyInject("sightline.retention.max-bytes") long maxBytes, SightlineMetrics metrics) {
+        return new Retention(data(), Duration.ofHours(maxAgeHours), maxBytes, metrics);
+    }
+
+    @PropertyInject("sightline.health.min-free-bytes")
+    private long minFreeBytes;
+
+    @Override
+    public void configure(CamelContext context) {
+        // bound now, not on first use: Camel looks for health checks at start
+        context.getRegistry().bind("health-data-dir", HealthChecks.exposed(HealthChecks.dataDir(data(), minFreeBytes),
+                context.getRegistry().lookupByNameAndType("metrics", SightlineMetrics.class)));
+    }
+}
