@@ -25,7 +25,7 @@ class ConfigurationTest {
     @Test
     void environmentVariablesRouteFilesJavaDslAndReloading() throws Exception {
         Path routes = Files.createDirectories(work.resolve("routes"));
-        Files.copy(Path.of("routes/receiver.camel.yaml"), routes.resolve("receiver.camel.yaml"));
+        Harness.copyRoutes(routes, "receiver*.camel.yaml");
         Files.writeString(routes.resolve("ReceiverPing.java"), """
                 import org.apache.camel.builder.RouteBuilder;
 

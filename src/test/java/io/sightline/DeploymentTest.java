@@ -206,7 +206,7 @@ class DeploymentTest {
         int httpPort = Harness.freeTcpPort();
         Files.writeString(dir.resolve("config/application.properties"), Files.readString(Path.of("application.properties"))
                 .replace("sightline.receiver.http-port=8080", "sightline.receiver.http-port=" + httpPort));
-        Files.copy(Path.of("routes/receiver.camel.yaml"), config.resolve("receiver.camel.yaml"));
+        Harness.copyRoutes(config, "receiver*.camel.yaml");
         Files.writeString(config.resolve("receiver-ping.camel.yaml"), """
                 - route:
                     id: ping

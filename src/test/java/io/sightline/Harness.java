@@ -78,6 +78,16 @@ public final class Harness {
         return p;
     }
 
+    /** Copies the route files of the project whose names match {@code glob} (e.g. receiver*.camel.yaml) into {@code dir}. */
+    static void copyRoutes(Path dir, String glob) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        try (java.nio.file.DirectoryStream<Path> files = java.nio.file.Files.newDirectoryStream(Path.of("routes"), glob)) {
+            for (Path file : files) {
+                java.nio.file.Files.copy(file, dir.resolve(file.getFileName()));
+            }
+        }
+    }
+
     /** Alert rules under which every motion box of the synthetic scene raises an alert. */
     static void alertOnEveryMotion(Map<String, String> settings) {
         settings.put("sightline.alerts.labels", "motion");

@@ -26,7 +26,7 @@ class MonitoringTest {
             "commands-in", "frames-queue", "frames-out", "frames-replay", "post-frame", "spool", "detections-in",
             "frames-in", "ingest", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
-            "segment-files", "reply-json", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
+            "segment-files", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
             "retention", "compat-http", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
 
     @TempDir

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -72,12 +71,8 @@ class ReadinessTest {
 
     @Test
     void everyHttpPathAnswers503UntilAllRoutesAreStartedAndAgainWhileStopping() throws Exception {
-        Path routes = Files.createDirectories(dir.resolve("routes"));
-        try (Stream<Path> files = Files.list(Path.of("routes"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, routes.resolve(file.getFileName()));
-            }
-        }
+        Path routes = dir.resolve("routes");
+        Harness.copyRoutes(routes, "*");
         Files.writeString(routes.resolve("ReceiverHold.java"), HOLD);
         Path hold = Files.createDirectories(dir.resolve("hold"));
         Map<String, String> settings = Harness.receiver(dir.resolve("data"));

@@ -1,16 +1,12 @@
 package io.sightline.command;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DetectionDatagram;
 import io.sightline.wire.DeviceKeys;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
-import io.sightline.wire.Json;
 import io.sightline.wire.MasterKeys;
 import org.apache.camel.Body;
-import org.apache.camel.Exchange;
-import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.component.netty.NettyConstants;
 
@@ -34,9 +30,6 @@ import java.util.concurrent.TimeUnit;
  */
 public class DeviceCommands {
 
-    /** Exchange property with the {@link Pending} command of the {@code send-command} route. */
-    public static final String PENDING = "sightlineCommand";
-
     /** A command to send: from an operator, or from an alert rule. */
     public record Request(String device, String command, String origin) {
     }
@@ -44,16 +37,34 @@ public class DeviceCommands {
     private record Device(InetSocketAddress commands, String stream, String state) {
     }
 
-    /** A command sent and not yet answered; the acknowledgement completes it from the datagram thread. */
-    static final class Pending {
+    /**
+     * A command on its way: the signed datagram and where the device takes it (what the {@code send-command}
+     * route sends), and what came back; the acknowledgement completes it from the datagram thread.
+     */
+    public static final class Pending {
         final String id = UUID.randomUUID().toString();
         final Request request;
         final List<Long> sentAt = new ArrayList<>();
+        private byte[] datagram;
+        private String host;
+        private int port;
         long ackedAt;
         String state;
 
         Pending(Request request) {
             this.request = request;
+        }
+
+        public byte[] getDatagram() {
+            return datagram;
+        }
+
+        public String getHost() {
+            return host;
+        }
+
+        public int getPort() {
+            return port;
         }
 
         synchronized void acknowledged(long at, String newState) {
@@ -103,17 +114,10 @@ public class DeviceCommands {
         return d == null ? null : d.state();
     }
 
-    /** {@code POST /api/v1/devices/{id}/commands} with {@code {"command": "WAIT" | "RESUME"}}. */
-    public Request fromRequest(@Header("id") String device, @Body String body) {
+    /** {@code POST /api/v1/devices/{id}/commands} with {@code {"command": "WAIT" | "RESUME"}} (read by the REST binding). */
+    public Request fromRequest(@Header("id") String device, @Body CommandRequest body) {
         Ids.require("device", device);
-        JsonNode json;
-        try {
-            json = Json.MAPPER.readTree(body == null ? "" : body);
-        } catch (Exception e) {
-            json = null;
-        }
-        String command = json != null && json.isObject() && json.size() == 1 && json.path("command").isTextual()
-                ? json.get("command").asText() : null;
+        String command = body == null ? null : body.command();
         if (!CommandDatagram.isCommand(command)) {
             throw new InvalidInputException(400, "invalid-command", "the body must be {\"command\": \"WAIT\" | \"RESUME\"}");
         }
@@ -139,26 +143,42 @@ public class DeviceCommands {
         return due;
     }
 
-    /** First step of {@code send-command}: the signed datagram; properties name where the device takes commands. */
-    public byte[] sign(@Body Request request, Exchange exchange) {
+    /**
+     * First step of {@code send-command}: the command signed for the device's current run, with where the device
+     * takes commands (the route keeps it in a property: the UDP producer does not keep headers between copies).
+     */
+    public Pending sign(@Body Request request) {
         Device d = devices.get(request.device());
         if (d == null) {
             throw new InvalidInputException(404, "unknown-device",
                     "device " + request.device() + " has not announced a command port (no datagram from it yet)");
         }
         Pending p = new Pending(request);
-        pending.put(p.id, p);
-        exchange.setProperty(PENDING, p);
-        // properties, not headers: the UDP producer does not keep headers from one copy to the next
-        exchange.setProperty("sightlineCommandHost", d.commands().getAddress().getHostAddress());
-        exchange.setProperty("sightlineCommandPort", d.commands().getPort());
         byte[] key = DeviceKeys.commandKey(masterKeys.deviceKey(request.device()));
-        return new CommandDatagram(CommandDatagram.VERSION, request.device(), d.stream(), p.id, request.command(),
+        p.datagram = new CommandDatagram(CommandDatagram.VERSION, request.device(), d.stream(), p.id, request.command(),
                 System.currentTimeMillis()).encode(key);
+        p.host = d.commands().getAddress().getHostAddress();
+        p.port = d.commands().getPort();
+        pending.put(p.id, p);
+        return p;
+    }
+
+    /** Loop condition of {@code send-command}: no acknowledgement yet, and fewer copies sent than allowed. */
+    public boolean unanswered(Pending p) {
+        synchronized (p) {
+            return p.ackedAt == 0 && p.sentAt.size() < attempts;
+        }
+    }
+
+    /** Step of the send loop, as a copy goes out: its send time, for the round trip. */
+    public void sending(Pending p) {
+        synchronized (p) {
+            p.sentAt.add(System.nanoTime());
+        }
     }
 
     /** Step of the send loop, right after a copy went out: waits for the acknowledgement up to the timeout. */
-    public void awaitAck(@ExchangeProperty(PENDING) Pending p) throws InterruptedException {
+    public void awaitAck(Pending p) throws InterruptedException {
         synchronized (p) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ackTimeoutMillis);
             for (long left = ackTimeoutMillis; p.ackedAt == 0 && left > 0;
@@ -168,22 +188,8 @@ public class DeviceCommands {
         }
     }
 
-    /**
-     * Predicate of the send loop: true (and the send time of the next copy noted) while no acknowledgement came
-     * and fewer copies than allowed were sent.
-     */
-    public boolean sendAgain(@ExchangeProperty(PENDING) Pending p) {
-        synchronized (p) {
-            boolean again = p.ackedAt == 0 && p.sentAt.size() < attempts;
-            if (again) {
-                p.sentAt.add(System.nanoTime());
-            }
-            return again;
-        }
-    }
-
     /** Last step of {@code send-command}: the acknowledgement and its round trip, or 504 when none came. */
-    public Map<String, Object> result(@ExchangeProperty(PENDING) Pending p) {
+    public Map<String, Object> result(Pending p) {
         pending.remove(p.id);
         Request r = p.request;
         synchronized (p) {

@@ -26,6 +26,11 @@ public class HttpConfiguration implements CamelConfiguration {
         return new Readiness();
     }
 
+    @BindToRegistry(value = "responseHeaders", lazy = true)
+    public ResponseHeaders responseHeaders() {
+        return new ResponseHeaders();
+    }
+
     /** The Vert.x instance platform-http runs on (it uses the one bound as {@code vertx}). */
     @BindToRegistry(value = "vertx", lazy = true, destroyMethod = "close")
     public Vertx vertx(@PropertyInject("sightline.live.max-viewers") int maxViewers,

@@ -1,5 +1,6 @@
 package io.sightline.wire;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.sightline.monitor.SightlineMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -32,10 +33,35 @@ public class ErrorResponse {
         return counted(exchange, "requests.rejected");
     }
 
+    /** The refusal a step raised, also when Camel wrapped it (a bean called with explicit parameters). */
+    private static Exception refusal(Exception caught) {
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof InvalidInputException invalid) {
+                return invalid;
+            }
+        }
+        return caught;
+    }
+
+    /** A body the REST binding could not read as the JSON a call takes (somewhere in the causes), or null. */
+    private static JsonProcessingException jsonProblem(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof JsonProcessingException json) {
+                return json;
+            }
+        }
+        return null;
+    }
+
     private String counted(Exchange exchange, String counter) {
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String reason = cause instanceof InvalidInputException invalid ? invalid.getError() : "internal";
+        Exception cause = refusal(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class));
+        String reason = cause instanceof InvalidInputException invalid ? invalid.getError()
+                : jsonProblem(cause) != null ? "invalid-json" : "internal";
         metrics.counter(counter, "reason", reason).increment();
+        if (!(cause instanceof InvalidInputException) && jsonProblem(cause) != null) {
+            cause = new InvalidInputException(400, "invalid-json", "the body is not the JSON this call takes: "
+                    + jsonProblem(cause).getOriginalMessage());
+        }
         int status;
         Map<String, String> body = new LinkedHashMap<>();
         if (cause instanceof InvalidInputException invalid) {
