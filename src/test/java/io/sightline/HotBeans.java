@@ -119,8 +119,7 @@ public class HotBeans {
     public Object checkTokenAndReadHeaders(Request request) {
         Exchange exchange = request.exchange(7);
         request.auth.check(exchange);
-        request.headers.read(exchange);
-        return exchange.getProperty(FrameHeaders.FRAME_PROPERTY);
+        return request.headers.read(exchange.getMessage());
     }
 
     /** The receiver's store: one frame appended to its segment's log, synced or not; segments of 1,000 frames. */
@@ -163,10 +162,8 @@ public class HotBeans {
     @Benchmark
     public FrameRef storeFrame(Store state) {
         Exchange exchange = state.request.exchange(state.frame++);
-        state.request.headers.read(exchange);
-        exchange.setProperty(JpegCheck.SIZE_PROPERTY, new JpegCheck.Size(640, 480));
-        state.store.store(exchange);
-        FrameRef ref = exchange.getProperty(FrameStore.FRAME_REF_PROPERTY, FrameRef.class);
+        FrameRef ref = state.store.store(state.request.jpeg, state.request.headers.read(exchange.getMessage()),
+                new JpegCheck.Size(640, 480));
         state.segment.add(ref);
         return ref;
     }

@@ -2,12 +2,12 @@ package io.sightline.auth;
 
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DeviceKeys;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.MasterKeys;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,9 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * the frame claims.
  */
 public class DeviceAuth {
-
-    /** Exchange property: the device the token proved. */
-    public static final String DEVICE_PROPERTY = "sightlineAuthDevice";
 
     /** Tokens derived so far: two HMACs per request were a visible share of the ingest profile. */
     private static final int MAX_CACHED_TOKENS = 4096;
@@ -43,8 +40,8 @@ public class DeviceAuth {
         this.metrics = metrics;
     }
 
-    /** First step of {@code frames-in}. */
-    public void check(Exchange exchange) {
+    /** First step of {@code frames-in}: the device the token proves. */
+    public String check(Exchange exchange) {
         String token = Bearer.token(exchange);
         if (token == null) {
             throw new InvalidInputException(401, "unauthorized", "a device token is required (Authorization: Bearer ...)");
@@ -52,8 +49,7 @@ public class DeviceAuth {
         int dot = token.indexOf('.');
         String device = dot > 0 ? token.substring(0, dot) : "";
         if (Ids.isValid(device) && valid(device, token)) {
-            exchange.setProperty(DEVICE_PROPERTY, device);
-            return;
+            return device;
         }
         if (operators.isOperatorToken(token)) {
             throw new InvalidInputException(403, "forbidden", "an operator token cannot post frames");
@@ -62,9 +58,8 @@ public class DeviceAuth {
     }
 
     /** After the metadata is read: a device posts frames only as itself. */
-    public void sameDevice(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
-        if (!meta.device().equals(exchange.getProperty(DEVICE_PROPERTY, String.class))) {
+    public void sameDevice(@ExchangeProperty("device") String device, @ExchangeProperty("frame") FrameMeta meta) {
+        if (!meta.device().equals(device)) {
             throw new InvalidInputException(403, "forbidden", "this token may only post frames of its own device");
         }
     }

@@ -1,7 +1,7 @@
 package io.sightline.auth;
 
 import io.sightline.wire.InvalidInputException;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,8 +30,7 @@ public class DeviceRateLimit {
     }
 
     /** Step of {@code frames-in}, after the device is authenticated. */
-    public synchronized void check(Exchange exchange) {
-        String device = exchange.getProperty(DeviceAuth.DEVICE_PROPERTY, String.class);
+    public synchronized void check(@ExchangeProperty("device") String device) {
         long now = System.nanoTime();
         double[] bucket = buckets.computeIfAbsent(device, d -> new double[] {burst, now});
         bucket[0] = Math.min(burst, bucket[0] + (now - bucket[1]) / 1e9 * perSecond);

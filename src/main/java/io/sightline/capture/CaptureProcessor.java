@@ -2,10 +2,7 @@ package io.sightline.capture;
 
 import io.micrometer.core.instrument.Counter;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.slf4j.Logger;
@@ -19,12 +16,17 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
- * Called on every timer tick: produces the next frame (body: an OpenCV {@link Mat} at the configured size) and
- * its {@link FrameMeta} (exchange property), or a {@code null} body when there is none this tick. A source that
+ * Called on every timer tick: the next frame (an OpenCV {@link Mat} at the configured size) with its
+ * {@link FrameMeta}, or {@code null} when there is none this tick. A source that
  * fails is closed and reopened with exponential backoff, so a dead camera costs one attempt per backoff, never a
  * busy loop.
  */
-public class CaptureProcessor implements Processor {
+public class CaptureProcessor {
+
+    /** A frame just captured and its metadata, before detection. */
+    public record Captured(Mat image, FrameMeta meta) {
+    }
+
 
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProcessor.class);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
@@ -59,25 +61,24 @@ public class CaptureProcessor implements Processor {
         metrics.gauge("capture.fps", this, CaptureProcessor::fps, "device", deviceId);
     }
 
-    @Override
-    public void process(Exchange exchange) {
-        exchange.getMessage().setBody(null);
+    /** Route step of {@code capture}, on every tick. */
+    public Captured capture() {
         if (source == null && !openSource()) {
-            return;
+            return null;
         }
         Mat image;
         try {
             image = source.grab();
         } catch (Exception e) {
             fail("reading from " + source.describe() + " failed: " + e.getMessage());
-            return;
+            return null;
         }
         if (image == null || image.empty()) {
             if (source.finished() && !reportedFinished) {
                 reportedFinished = true;
                 LOG.info("Source {} reached its end after {} frames", source.describe(), frameNumber);
             }
-            return;
+            return null;
         }
         long captureTime = System.currentTimeMillis();
         captured.increment();
@@ -91,8 +92,7 @@ public class CaptureProcessor implements Processor {
         SegmentPlanner.Placement placement = planner.place(frame, captureTime);
         FrameMeta meta = new FrameMeta(deviceId, streamId, frame, captureTime, placement.segment(), placement.first(),
                 placement.last(), List.of());
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
-        exchange.getMessage().setBody(toConfiguredSize(image));
+        return new Captured(toConfiguredSize(image), meta);
     }
 
     private Mat toConfiguredSize(Mat image) {

@@ -2,10 +2,10 @@ package io.sightline.capture;
 
 import io.micrometer.core.instrument.Counter;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
+import io.sightline.wire.JpegFrame;
 import org.apache.camel.Body;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,15 +21,11 @@ import java.util.Set;
  */
 public class EventClips {
 
-    /** One frame to send: its metadata (placed in the event's segment) and its JPEG. */
-    public record Frame(FrameMeta meta, byte[] jpeg) {
-    }
-
     private final Set<String> labels;
     private final long preRollMillis;
     private final long postRollMillis;
     private final long maxBufferBytes;
-    private final ArrayDeque<Frame> preRoll = new ArrayDeque<>();
+    private final ArrayDeque<JpegFrame> preRoll = new ArrayDeque<>();
     private final Counter events;
     private long bufferedBytes;
     private String segment;
@@ -48,20 +44,19 @@ public class EventClips {
     }
 
     /** Step of {@code frames-select}: the frames to send now (none, this one, or the pre-roll and this one). */
-    public synchronized List<Frame> select(@Body byte[] jpeg, Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+    public synchronized List<JpegFrame> select(@Body byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta) {
         boolean matches = meta.detections().stream().anyMatch(d -> labels.isEmpty() || labels.contains(d.label()));
         if (segment == null && !matches) {
-            buffer(new Frame(meta, jpeg));
+            buffer(new JpegFrame(meta, jpeg));
             return List.of();
         }
-        List<Frame> out = new ArrayList<>();
+        List<JpegFrame> out = new ArrayList<>();
         if (segment == null) {
             segment = String.format("%s-e%05d", meta.stream(), eventNumber++);
             first = preRoll.isEmpty() ? meta.frame() : preRoll.peekFirst().meta().frame();
             events.increment();
-            for (Frame f : preRoll) {
-                out.add(new Frame(place(f.meta(), false), f.jpeg()));
+            for (JpegFrame f : preRoll) {
+                out.add(new JpegFrame(place(f.meta(), false), f.jpeg()));
             }
             preRoll.clear();
             bufferedBytes = 0;
@@ -70,24 +65,18 @@ public class EventClips {
             lastMatch = meta.captureTime();
         }
         boolean last = !matches && meta.captureTime() - lastMatch >= postRollMillis;
-        out.add(new Frame(place(meta, last), jpeg));
+        out.add(new JpegFrame(place(meta, last), jpeg));
         if (last) {
             segment = null;
         }
         return out;
     }
 
-    /** Step inside the split: the frame's metadata back in the exchange property, its JPEG in the body. */
-    public byte[] unpack(@Body Frame frame, Exchange exchange) {
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, frame.meta());
-        return frame.jpeg();
-    }
-
     private FrameMeta place(FrameMeta m, boolean last) {
         return new FrameMeta(m.device(), m.stream(), m.frame(), m.captureTime(), segment, first, last, m.detections());
     }
 
-    private void buffer(Frame frame) {
+    private void buffer(JpegFrame frame) {
         preRoll.addLast(frame);
         bufferedBytes += frame.jpeg().length;
         long now = frame.meta().captureTime();

@@ -3,7 +3,7 @@ package io.sightline.compat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.wire.Detection;
 import io.sightline.wire.DetectionDatagram;
-import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.JpegFrame;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
@@ -83,9 +83,9 @@ public class CompatProtocol {
         this.clock = clock;
     }
 
-    /** {@code POST /frame}: multipart {@code meta} (JSON) + {@code frame} (JPEG); body: the JPEG, metadata set. */
-    public synchronized byte[] frame(@Body byte[] body, @Header(Exchange.CONTENT_TYPE) String contentType,
-                                     @Header(NettyConstants.NETTY_REMOTE_ADDRESS) SocketAddress from, Exchange exchange) {
+    /** {@code POST /frame}: multipart {@code meta} (JSON) + {@code frame} (JPEG), as a Sightline frame. */
+    public synchronized JpegFrame frame(@Body byte[] body, @Header(Exchange.CONTENT_TYPE) String contentType,
+                                        @Header(NettyConstants.NETTY_REMOTE_ADDRESS) SocketAddress from) {
         Map<String, Multipart.Part> parts = parts(body, contentType);
         Multipart.Part meta = parts.get("meta");
         Multipart.Part jpeg = parts.get("frame");
@@ -95,9 +95,7 @@ public class CompatProtocol {
         JsonNode m = json(meta.text(), "invalid meta");
         String device = device(from);
         FrameMeta frame = m.hasNonNull("clip_id") ? clipFrame(device, m) : singleFrame(device, m);
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, frame);
-        exchange.setProperty(FrameHeaders.FRAME_KEY_PROPERTY, frame.frameKey());
-        return jpeg.bytes();
+        return new JpegFrame(frame, jpeg.bytes());
     }
 
     private FrameMeta singleFrame(String device, JsonNode m) {

@@ -3,26 +3,22 @@ package io.sightline.delivery;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.sightline.monitor.SightlineMetrics;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Steps of the sender's {@code frames-out} and {@code frames-replay} routes around the HTTP call: adds the
- * device's bearer token, counts frames
+ * Steps of the sender's {@code post-frame} route around the HTTP call: the device's bearer token, counts frames
  * and bytes handed to HTTP; sorts the receiver's answer into acknowledged (2xx), rejected for good (4xx other
  * than 429: retrying cannot help) or unavailable (5xx, 429: thrown, so the circuit breaker and the spool take
  * it); measures the latency from first attempt to acknowledgement; remembers the last acknowledgement (for the
  * {@code receiver-reachable} health check).
  */
 public class Delivery {
-
-    /** Exchange property with the JPEG of the frame in flight (the HTTP call replaces the body). */
-    public static final String JPEG_PROPERTY = "sightlineJpeg";
-    /** Exchange property: how the receiver answered, {@code acknowledged} or {@code rejected}. */
-    public static final String OUTCOME_PROPERTY = "sightlineDelivery";
-    private static final String STARTED = "sightlineSendStarted";
 
     private final Counter sent;
     private final Counter bytesSent;
@@ -57,29 +53,35 @@ public class Delivery {
         this.latency = metrics.timer("http.send.latency", "device", device);
     }
 
-    public void sending(Exchange exchange) {
-        exchange.getMessage().setHeader("Authorization", authorization);
-        byte[] jpeg = exchange.getMessage().getBody(byte[].class);
-        exchange.setProperty(JPEG_PROPERTY, jpeg);
-        if (exchange.getProperty(STARTED) == null) {
-            exchange.setProperty(STARTED, System.nanoTime());
-        }
-        sent.increment();
-        bytesSent.increment(jpeg.length);
+    /** The {@code Authorization} header of the device's frames. */
+    public String authorization() {
+        return authorization;
     }
 
-    /** After the HTTP call (made with throwExceptionOnFailure=false). */
-    public void answered(Exchange exchange) {
-        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+    /**
+     * Route step before each POST of a frame: counted; the first attempt's time (System.nanoTime), where the
+     * latency to its acknowledgement starts.
+     */
+    public long sending(@Body byte[] jpeg, @ExchangeProperty("firstSentAt") Long firstSentAt) {
+        sent.increment();
+        bytesSent.increment(jpeg.length);
+        return firstSentAt != null ? firstSentAt : System.nanoTime();
+    }
+
+    /**
+     * After the HTTP call (made with throwExceptionOnFailure=false): {@code acknowledged} (2xx) or {@code rejected}
+     * for good (a final 4xx); anything else throws, so the breaker counts it and the caller spools or retries.
+     */
+    public String answered(@Header(Exchange.HTTP_RESPONSE_CODE) Integer answer, @ExchangeProperty("firstSentAt") long firstSentAt) {
+        int status = answer == null ? 0 : answer;
         if (status >= 200 && status < 300) {
-            Long started = exchange.getProperty(STARTED, Long.class);
-            latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            latency.record(System.nanoTime() - firstSentAt, TimeUnit.NANOSECONDS);
             acknowledged.increment();
             lastAcknowledged.set(System.currentTimeMillis());
-            exchange.setProperty(OUTCOME_PROPERTY, "acknowledged");
+            return "acknowledged";
         } else if (status >= 400 && status < 500 && !RETRYABLE_4XX.contains(status)) {
             rejected.increment();
-            exchange.setProperty(OUTCOME_PROPERTY, "rejected");
+            return "rejected";
         } else {
             throw new ReceiverUnavailableException("receiver answered " + status);
         }

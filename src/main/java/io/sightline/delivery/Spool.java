@@ -1,10 +1,13 @@
 package io.sightline.delivery;
 
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
+import io.sightline.wire.JpegFrame;
 import io.sightline.wire.Json;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,24 +64,23 @@ public class Spool {
         metrics.gauge("spool.bytes", bytes, AtomicLong::get, "device", device);
     }
 
-    /** Route step of {@code spool}: the body becomes the spool record, {@code CamelFileName} its name. */
-    public void prepare(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
-        byte[] jpeg = exchange.getProperty(Delivery.JPEG_PROPERTY, byte[].class);
-        if (jpeg == null) {
-            jpeg = exchange.getMessage().getBody(byte[].class);
-        }
+    /** Route step of {@code spool}: the spool record of the frame (its metadata line, then its JPEG). */
+    public byte[] prepare(@ExchangeProperty("jpeg") byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta) {
         byte[] head = (Json.text(meta) + "\n").getBytes(StandardCharsets.UTF_8);
         byte[] record = Arrays.copyOf(head, head.length + jpeg.length);
         System.arraycopy(jpeg, 0, record, head.length, jpeg.length);
-        String name = String.format("%s-%010d%s", meta.stream(), meta.frame(), SUFFIX);
+        String name = fileName(meta);
         makeRoom(record.length);
         if (files.put(name, (long) record.length) == null) {
             bytes.addAndGet(record.length);
         }
         metrics.counter("spool.written", "device", device).increment();
-        exchange.getMessage().setBody(record);
-        exchange.getMessage().setHeader(Exchange.FILE_NAME, name);
+        return record;
+    }
+
+    /** The record's file name: in capture order. */
+    public String fileName(@ExchangeProperty("frame") FrameMeta meta) {
+        return String.format("%s-%010d%s", meta.stream(), meta.frame(), SUFFIX);
     }
 
     private synchronized void makeRoom(long needed) {
@@ -98,25 +100,22 @@ public class Spool {
         }
     }
 
-    /** Route step of {@code frames-replay}: back from the record to JPEG body and frame metadata. */
-    public void restore(Exchange exchange) {
-        byte[] record = exchange.getMessage().getBody(byte[].class);
+    /** Route step of {@code frames-replay}: back from the record to the frame's metadata and JPEG. */
+    public JpegFrame restore(@Body byte[] record, @Header(Exchange.FILE_NAME) String file) {
         int newline = 0;
         while (newline < record.length && record[newline] != '\n') {
             newline++;
         }
         try {
-            FrameMeta meta = Json.MAPPER.readValue(record, 0, newline, FrameMeta.class);
-            exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
+            return new JpegFrame(Json.MAPPER.readValue(record, 0, newline, FrameMeta.class),
+                    Arrays.copyOfRange(record, newline + 1, record.length));
         } catch (IOException e) {
-            throw new UncheckedIOException("unreadable spool record " + exchange.getMessage().getHeader(Exchange.FILE_NAME), e);
+            throw new UncheckedIOException("unreadable spool record " + file, e);
         }
-        exchange.getMessage().setBody(Arrays.copyOfRange(record, newline + 1, record.length));
     }
 
     /** Route step of {@code frames-replay}: the file is acknowledged (or rejected for good) and leaves the spool. */
-    public void done(Exchange exchange) {
-        String name = exchange.getMessage().getHeader(Exchange.FILE_NAME_ONLY, String.class);
+    public void done(@Header(Exchange.FILE_NAME_ONLY) String name) {
         Long size = name == null ? null : files.remove(name);
         if (size != null) {
             bytes.addAndGet(-size);

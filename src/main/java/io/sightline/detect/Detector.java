@@ -2,9 +2,9 @@ package io.sightline.detect;
 
 import io.micrometer.core.instrument.Timer;
 import io.sightline.wire.Detection;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
-import org.apache.camel.Exchange;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.util.List;
@@ -22,11 +22,9 @@ public interface Detector {
         return List.copyOf(sorted.subList(0, Math.min(max, sorted.size())));
     }
 
-    /** Route entry point: runs the detector on the body and records the result in the frame's metadata. */
-    default void annotate(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
-        List<Detection> found = detect(exchange.getMessage().getBody(Mat.class));
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta.withDetections(found));
+    /** Route step of {@code capture}: the frame's metadata with what the detector finds in the image. */
+    default FrameMeta annotate(@Body Mat image, @ExchangeProperty("frame") FrameMeta meta) {
+        return meta.withDetections(detect(image));
     }
 
     /** Measures another detector: {@code sightline_detector_time} per frame. */

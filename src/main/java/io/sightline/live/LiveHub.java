@@ -5,7 +5,9 @@ import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.JpegCheck;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 
 import java.util.ArrayDeque;
@@ -69,10 +71,8 @@ public class LiveHub {
     }
 
     /** Route step of {@code frames-in}, after the frame is stored. */
-    public void publish(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
-        byte[] jpeg = exchange.getMessage().getBody(byte[].class);
-        JpegCheck.Size size = exchange.getProperty(JpegCheck.SIZE_PROPERTY, JpegCheck.Size.class);
+    public void publish(@Body byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta,
+                        @ExchangeProperty("jpegSize") JpegCheck.Size size) {
         DeviceLive d = devices.computeIfAbsent(meta.device(), DeviceLive::new);
         long now = System.currentTimeMillis();
         synchronized (d) {

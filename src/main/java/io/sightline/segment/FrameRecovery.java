@@ -1,9 +1,7 @@
 package io.sightline.segment;
 
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,14 +93,5 @@ public class FrameRecovery {
             Json.MAPPER.readTree(sidecar.toFile()).get("frames").forEach(f -> numbers.add(f.get("frame").asLong()));
         }
         return numbers;
-    }
-
-    /** Route step of {@code recovery}, per recovered frame: the same exchange shape {@code frames-in} hands over. */
-    public FrameRef restore(Exchange exchange) {
-        Recovered r = exchange.getMessage().getBody(Recovered.class);
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, r.meta());
-        exchange.setProperty(FrameStore.FRAME_REF_PROPERTY, r.ref());
-        exchange.setProperty(FrameStore.SEGMENT_KEY_PROPERTY, r.meta().segmentKey());
-        return r.ref();
     }
 }

@@ -2,11 +2,12 @@ package io.sightline.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
 import io.sightline.wire.JpegCheck;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,11 +28,6 @@ import java.util.stream.Stream;
  * {@link #release released}, and a log whose frames are all written is deleted.
  */
 public class FrameStore {
-
-    /** Exchange property with the {@link FrameRef} of the stored frame. */
-    public static final String FRAME_REF_PROPERTY = "sightlineFrameRef";
-    /** Exchange property the Aggregator correlates on. */
-    public static final String SEGMENT_KEY_PROPERTY = "sightlineSegmentKey";
 
     private final Path incoming;
     private final boolean fsync;
@@ -54,22 +50,22 @@ public class FrameStore {
         return incoming.resolve(meta.device()).resolve(meta.stream()).resolve(meta.segment());
     }
 
-    public void store(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
-        byte[] jpeg = exchange.getMessage().getBody(byte[].class);
-        JpegCheck.Size size = exchange.getProperty(JpegCheck.SIZE_PROPERTY, JpegCheck.Size.class);
+    /** Route step of {@code ingest}: the JPEG and its metadata on disk (synced); where it is, for its segment. */
+    public FrameRef store(@Body byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta,
+                          @ExchangeProperty("jpegSize") JpegCheck.Size size) {
+        FrameRef ref;
         try {
             FrameLog.Appended appended = append(segmentDir(meta), meta, size.width(), size.height(), jpeg);
             if (fsync) {
                 appended.sync();
             }
-            exchange.setProperty(FRAME_REF_PROPERTY, appended.ref());
+            ref = appended.ref();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store frame " + meta.frame() + " of " + meta.segmentKey(), e);
         }
         metrics.counter("frames.received", "device", meta.device()).increment();
         metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
-        exchange.setProperty(SEGMENT_KEY_PROPERTY, meta.segmentKey());
+        return ref;
     }
 
     /** After a segment is written: its frames are done; a log with no frames left is deleted. */
@@ -164,17 +160,16 @@ public class FrameStore {
     }
 
     /** Route step of {@code frames-in} for a frame stored before: counted, not stored again. */
-    public void duplicate(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+    public void duplicate(@ExchangeProperty("frame") FrameMeta meta) {
         metrics.counter("frames.duplicate", "device", meta.device()).increment();
     }
 
     /** The answer to a stored (or already stored) frame. */
-    public String receipt(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+    public String receipt(@ExchangeProperty("frame") FrameMeta meta,
+                          @ExchangeProperty(Exchange.DUPLICATE_MESSAGE) Boolean duplicate) {
         Map<String, Object> receipt = new LinkedHashMap<>();
         receipt.put("stored", true);
-        receipt.put("duplicate", exchange.getProperty(Exchange.DUPLICATE_MESSAGE, false, Boolean.class));
+        receipt.put("duplicate", Boolean.TRUE.equals(duplicate));
         receipt.put("device", meta.device());
         receipt.put("frame", meta.frame());
         return Json.text(receipt);

@@ -1,7 +1,7 @@
 package io.sightline.wire;
 
 import io.micrometer.core.instrument.Counter;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,8 +39,7 @@ public class DetectionDatagrams {
     }
 
     /** @return the encoded datagram, or {@code null} when this frame sends none */
-    public byte[] forFrame(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+    public byte[] forFrame(@ExchangeProperty("frame") FrameMeta meta) {
         lastFrame = meta.frame();
         boolean hasDetections = !meta.detections().isEmpty();
         if (!hasDetections && meta.captureTime() - lastSent < heartbeatMillis) {

@@ -1,6 +1,7 @@
 package io.sightline.wire;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
 
 import java.util.List;
@@ -20,17 +21,11 @@ public final class FrameHeaders {
     public static final String SEGMENT_LAST = "Sightline-Segment-Last";
     public static final String DETECTIONS = "Sightline-Detections";
 
-    /** Exchange property holding the {@link FrameMeta} of the frame in flight. */
-    public static final String FRAME_PROPERTY = "sightlineFrame";
-    /** Exchange property with {@link FrameMeta#frameKey()}, what the receiver's idempotency is keyed on. */
-    public static final String FRAME_KEY_PROPERTY = "sightlineFrameKey";
-
     /** Bound on the detections header: Vert.x rejects request heads above 8 KiB in total. */
     public static final int MAX_DETECTIONS_HEADER = 6000;
 
-    public void write(Exchange exchange) {
-        FrameMeta meta = exchange.getProperty(FRAME_PROPERTY, FrameMeta.class);
-        Message out = exchange.getMessage();
+    /** Sender step before the POST: the metadata of the frame ({@code frame} property) as headers. */
+    public void write(@ExchangeProperty("frame") FrameMeta meta, Message out) {
         out.setHeader(DEVICE, meta.device());
         out.setHeader(STREAM, meta.stream());
         out.setHeader(FRAME, meta.frame());
@@ -54,11 +49,9 @@ public final class FrameHeaders {
         return json;
     }
 
-    /** Validates the metadata headers and puts the {@link FrameMeta} in the exchange property (the body stays). */
-    public void read(Exchange exchange) {
-        FrameMeta meta = parse(exchange.getMessage());
-        exchange.setProperty(FRAME_PROPERTY, meta);
-        exchange.setProperty(FRAME_KEY_PROPERTY, meta.frameKey());
+    /** Receiver step of {@code frames-in}: the validated metadata of the frame posted (the body stays). */
+    public FrameMeta read(Message in) {
+        return parse(in);
     }
 
     static FrameMeta parse(Message in) {

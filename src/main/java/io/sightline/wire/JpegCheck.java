@@ -1,6 +1,7 @@
 package io.sightline.wire;
 
-import org.apache.camel.Exchange;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 
 /**
  * Checks that a request body is one plausible JPEG image before it is stored: size limit, start and end
@@ -9,8 +10,6 @@ import org.apache.camel.Exchange;
 public final class JpegCheck {
 
     public static final int MAX_DIMENSION = 8192;
-    /** Exchange property with the {@link Size} of the checked JPEG. */
-    public static final String SIZE_PROPERTY = "sightlineJpegSize";
 
     public record Size(int width, int height) {
     }
@@ -21,17 +20,16 @@ public final class JpegCheck {
         this.maxBytes = maxBytes;
     }
 
-    /** Route step of {@code frames-in}: a JPEG, and the frame's detection boxes inside it. */
-    public void check(Exchange exchange) {
-        Size size = inspect(exchange.getMessage().getBody(byte[].class), maxBytes);
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+    /** Route step of {@code frames-in}: a JPEG, and the frame's detection boxes inside it; its size. */
+    public Size check(@Body byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta) {
+        Size size = inspect(jpeg, maxBytes);
         for (Detection d : meta.detections()) {
             if (d.box()[2] > size.width() || d.box()[3] > size.height()) {
                 throw new InvalidInputException(400, "invalid-detections",
                         "a detection box reaches outside the " + size.width() + "x" + size.height() + " frame");
             }
         }
-        exchange.setProperty(SIZE_PROPERTY, size);
+        return size;
     }
 
     public static Size inspect(byte[] body, long maxBytes) {

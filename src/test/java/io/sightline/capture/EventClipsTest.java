@@ -4,11 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.Detection;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
+import io.sightline.wire.JpegFrame;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,18 +19,15 @@ class EventClipsTest {
     private static final Detection PERSON = new Detection("person", 0.9, new int[] {10, 10, 100, 200});
     private static final Detection CAT = new Detection("cat", 0.9, new int[] {10, 10, 100, 200});
 
-    private final Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-
-    private List<EventClips.Frame> feed(EventClips clips, long frame, List<Detection> detections, int jpegBytes) {
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY,
+    private List<JpegFrame> feed(EventClips clips, long frame, List<Detection> detections, int jpegBytes) {
+        return clips.select(new byte[jpegBytes],
                 new FrameMeta("cam", "s1", frame, 1_000 + frame * 50, "s1-00000", 0, false, detections));
-        return clips.select(new byte[jpegBytes], exchange);
     }
 
     @Test
     void anEventIsThePreRollTheMatchingFramesAndThePostRollInOneSegment() {
         EventClips clips = new EventClips(Set.of("person"), 3000, 5000, 64L << 20, metrics(), "cam");
-        List<EventClips.Frame> sent = new ArrayList<>();
+        List<JpegFrame> sent = new ArrayList<>();
         for (long f = 0; f < 100; f++) {
             assertThat(feed(clips, f, f % 7 == 0 ? List.of(CAT) : List.of(), 1000)).isEmpty(); // other labels do not count
         }
@@ -47,7 +41,7 @@ class EventClipsTest {
         assertThat(sent).filteredOn(f -> f.meta().lastInSegment()).extracting(f -> f.meta().frame()).containsExactly(204L);
 
         // the next event is a new segment, with a full pre-roll again
-        List<EventClips.Frame> second = new ArrayList<>();
+        List<JpegFrame> second = new ArrayList<>();
         for (long f = 400; f < 700; f++) {
             second.addAll(feed(clips, f, f == 500 ? List.of(PERSON) : List.of(), 1000));
         }
@@ -58,7 +52,7 @@ class EventClipsTest {
     @Test
     void aMatchDuringThePostRollExtendsTheEventAndThePreRollIsBoundedInBytes() {
         EventClips clips = new EventClips(Set.of(), 3000, 5000, 10_000, metrics(), "cam");
-        List<EventClips.Frame> sent = new ArrayList<>();
+        List<JpegFrame> sent = new ArrayList<>();
         for (long f = 0; f < 400; f++) {
             sent.addAll(feed(clips, f, f == 100 || f == 180 ? List.of(CAT) : List.of(), 1000));
         }

@@ -4,11 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sightline.Harness;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,10 +100,8 @@ class SourcesTest {
             attempts.incrementAndGet();
             return new GrabberSource(dir.resolve("missing.mp4").toString(), false, 320, 240, 20);
         }, "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
-        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         for (int tick = 0; tick < 200; tick++) {
-            capture.process(exchange);
-            assertThat(exchange.getMessage().getBody()).isNull();
+            assertThat(capture.capture()).isNull();
         }
         assertThat(attempts.get()).isEqualTo(1);
         assertThat(capture.isOpen()).isFalse();
@@ -117,12 +111,11 @@ class SourcesTest {
     void aCapturedFrameCarriesItsKeyAndSegment() throws Exception {
         CaptureProcessor capture = new CaptureProcessor(() -> new SyntheticSource(640, 480), "cam", "s",
                 new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
-        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        capture.process(exchange);
-        Mat frame = exchange.getMessage().getBody(Mat.class);
+        CaptureProcessor.Captured captured = capture.capture();
+        Mat frame = captured.image();
         assertThat(frame.cols()).isEqualTo(320);
         assertThat(frame.rows()).isEqualTo(240);
-        FrameMeta meta = exchange.getProperty(FrameHeaders.FRAME_PROPERTY, FrameMeta.class);
+        FrameMeta meta = captured.meta();
         assertThat(meta.device()).isEqualTo("cam");
         assertThat(meta.frame()).isZero();
         assertThat(meta.segment()).isEqualTo("s-00000");

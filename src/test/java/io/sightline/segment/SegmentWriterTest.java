@@ -6,13 +6,9 @@ import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SyntheticSource;
 import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.SightlineMetrics;
-import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
 import io.sightline.wire.JpegCheck;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -233,12 +229,7 @@ class SegmentWriterTest {
     }
 
     private static FrameRef store(FrameStore store, int frame, byte[] jpeg) {
-        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-        exchange.setProperty(FrameHeaders.FRAME_PROPERTY, meta(frame));
-        exchange.setProperty(JpegCheck.SIZE_PROPERTY, new JpegCheck.Size(160, 120));
-        exchange.getMessage().setBody(jpeg);
-        store.store(exchange);
-        return exchange.getProperty(FrameStore.FRAME_REF_PROPERTY, FrameRef.class);
+        return store.store(jpeg, meta(frame), new JpegCheck.Size(160, 120));
     }
 
     private static SegmentAssembly assembly(List<FrameRef> frames) {

@@ -24,13 +24,11 @@ class FrameHeadersTest {
         FrameMeta meta = new FrameMeta("cam-1", "20261125T101010Z-ab12", 123, 1_700_000_000_123L,
                 "20261125T101010Z-ab12-00003", 100, true, List.of(new Detection("motion", 0.75, new int[] {10, 20, 30, 40})));
         Exchange sent = exchange();
-        sent.setProperty(FrameHeaders.FRAME_PROPERTY, meta);
-        headers.write(sent);
+        headers.write(meta, sent.getMessage());
 
         Exchange received = exchange();
         sent.getMessage().getHeaders().forEach((k, v) -> received.getMessage().setHeader(k, String.valueOf(v)));
-        headers.read(received);
-        assertThat(received.getProperty(FrameHeaders.FRAME_PROPERTY)).isEqualTo(meta);
+        assertThat(headers.read(received.getMessage())).isEqualTo(meta);
         assertThat(sent.getMessage().getHeader(Exchange.CONTENT_TYPE)).isEqualTo("image/jpeg");
     }
 
@@ -49,38 +47,38 @@ class FrameHeadersTest {
     void rejectsMissingAndMalformedHeaders() {
         Exchange missing = exchange();
         missing.getMessage().setHeader(FrameHeaders.DEVICE, "cam");
-        assertThatThrownBy(() -> headers.read(missing)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(missing.getMessage())).isInstanceOf(InvalidInputException.class)
                 .extracting("status", "error").containsExactly(400, "missing-header");
 
         Exchange traversal = valid();
         traversal.getMessage().setHeader(FrameHeaders.DEVICE, "../../etc");
-        assertThatThrownBy(() -> headers.read(traversal)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(traversal.getMessage())).isInstanceOf(InvalidInputException.class)
                 .extracting("error").isEqualTo("invalid-device");
 
         Exchange negative = valid();
         negative.getMessage().setHeader(FrameHeaders.FRAME, "-1");
-        assertThatThrownBy(() -> headers.read(negative)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(negative.getMessage())).isInstanceOf(InvalidInputException.class)
                 .extracting("error").isEqualTo("invalid-header");
 
         Exchange firstAfterFrame = valid();
         firstAfterFrame.getMessage().setHeader(FrameHeaders.SEGMENT_FIRST, "2");
-        assertThatThrownBy(() -> headers.read(firstAfterFrame)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(firstAfterFrame.getMessage())).isInstanceOf(InvalidInputException.class)
                 .extracting("error").isEqualTo("invalid-header");
 
         Exchange tooMany = valid();
         tooMany.getMessage().setHeader(FrameHeaders.DETECTIONS, "[" + String.join(",", java.util.Collections.nCopies(65,
                 "{\"label\":\"m\",\"confidence\":0.5,\"box\":[0,0,1,1]}")) + "]");
-        assertThatThrownBy(() -> headers.read(tooMany)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(tooMany.getMessage())).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("more than 64");
 
         Exchange invertedBox = valid();
         invertedBox.getMessage().setHeader(FrameHeaders.DETECTIONS, "[{\"label\":\"m\",\"confidence\":0.5,\"box\":[9,0,1,1]}]");
-        assertThatThrownBy(() -> headers.read(invertedBox)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(invertedBox.getMessage())).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("x1 <= x2");
 
         Exchange badJson = valid();
         badJson.getMessage().setHeader(FrameHeaders.DETECTIONS, "[{\"label\":1}");
-        assertThatThrownBy(() -> headers.read(badJson)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> headers.read(badJson.getMessage())).isInstanceOf(InvalidInputException.class)
                 .extracting("status").isEqualTo(400);
     }
 
