@@ -32,8 +32,10 @@ class ApiDocumentTest {
             assertThat(paths).contains("/api/v1/devices", "/api/v1/devices/{id}/latest.jpg", "/api/v1/devices/{id}/live.mjpeg",
                     "/api/v1/devices/{id}/commands", "/api/v1/devices/{id}/days", "/api/v1/devices/{id}/segments",
                     "/api/v1/segments/{device}/{day}/{file}", "/api/v1/alerts", "/api/v1/alerts/{id}/ack", "/api/v1/events");
-            assertThat(document.path("paths").path("/api/v1/devices/{id}/commands").path("post").path("description").asText())
+            assertThat(document.path("paths").path("/api/v1/devices/{id}/commands").path("post").path("summary").asText())
                     .contains("WAIT");
+            assertThat(document.path("components").path("schemas").path("CommandRequest").path("properties").has("command"))
+                    .as("the body of a command").isTrue();
             // an answer of the API carries its own headers, never the request's
             HttpResponse<String> devices = Harness.get(Harness.base(settings) + "/api/v1/devices");
             assertThat(devices.headers().map().keySet()).doesNotContain("authorization", "Authorization");
