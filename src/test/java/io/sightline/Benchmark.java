@@ -83,6 +83,8 @@ public final class Benchmark {
         bench.run("memory", bench::longSegmentMemory);
         bench.run("latency", bench::liveLatency);
         bench.run("impaired", bench::impairedLink);
+        bench.run("thin link", () -> bench.thinLink(0));
+        bench.run("thin link loss", () -> bench.thinLink(5));
         bench.report();
         System.exit(0);
     }
@@ -272,11 +274,11 @@ public final class Benchmark {
             HttpResponse<InputStream> live = Harness.HTTP.send(Harness.operator(Harness.base(receiver)
                     + "/api/v1/devices/live-cam/live.mjpeg").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = live.body()) {
-                MjpegParts parts = new MjpegParts(in);
+                LiveParts parts = new LiveParts(in);
                 for (int i = 0; i < 420; i++) {
-                    long captured = parts.nextCaptureTime();
+                    LiveParts.Part part = parts.next();
                     if (i >= 20) { // the first second warms up
-                        latencies.add(System.currentTimeMillis() - captured);
+                        latencies.add(part.receivedAt() - part.captureTime());
                     }
                 }
             }
@@ -316,6 +318,46 @@ public final class Benchmark {
                                 (allStored - firstCapture) / 1000.0, (allStored - lastCapture) / 1000.0)));
             }
         }
+    }
+
+    /**
+     * The thin-link profile of issue 14 ({@link ThinLinkRun}: 640x480 at 20 fps, 100 ms round trip, tc tbf):
+     * 8 Mbit/s for 20 s, 1 for 60 s, 2 for 30 s, 8 until the archive has drained; with {@code lossPercent} dropped
+     * both ways by nftables. One row per phase, and target/thin-link[-loss].png (live age, rung, link).
+     */
+    private void thinLink(double lossPercent) throws Exception {
+        String unavailable = io.sightline.faults.VethNamespace.unavailable();
+        String name = lossPercent > 0 ? String.format(Locale.ROOT, "thin link, %.0f %% loss", lossPercent) : "thin link";
+        if (unavailable != null) {
+            rows.add(new Row(name, "skipped", 0, null, null, unavailable));
+            return;
+        }
+        ThinLinkRun run = ThinLinkRun.run(Files.createTempDirectory(work, "thin"), 240 + (int) lossPercent,
+                List.of(new ThinLinkRun.Phase(8, 20), new ThinLinkRun.Phase(1, 60), new ThinLinkRun.Phase(2, 30),
+                        new ThinLinkRun.Phase(8, 20)), lossPercent, Duration.ofMinutes(10));
+        for (int i = 0; i < run.profile.size(); i++) {
+            ThinLinkRun.PhaseFigures f = run.figures(i);
+            String back = i == run.profile.size() - 1
+                    ? String.format(Locale.ROOT, "; full quality %.1f s after the rate returned, archive drained %.1f s after",
+                    run.fullQualityAfter(i, 640, 480) / 1000.0, (run.drainedAt - run.span(i)[0]) / 1000.0) : "";
+            rows.add(new Row(name, String.format(Locale.ROOT, "phase %d: %.0f Mbit/s for %s", i, f.phase().mbit(),
+                    i == run.profile.size() - 1 ? "the drain" : f.phase().seconds() + " s"), f.liveFps(), null, null,
+                    String.format(Locale.ROOT, "from 3 s in: live age p50 %d, p95 %d, p99 %d ms; smallest %dx%d;"
+                                    + " acknowledged %.2f Mbit/s = %.0f %% of the bottleneck; estimate within 20 %% after %.1f s,"
+                                    + " highest %.2fx the link%s",
+                            f.liveAgeP50(), f.liveAgeP95(), f.liveAgeP99(), f.smallestWidth(), f.smallestHeight(),
+                            f.acknowledgedMbit(), 100 * f.shareOfBottleneck(), f.adaptMillis() / 1000.0, f.estimateHigh(), back)));
+        }
+        long reduced = Segments.sidecars(run.data, ThinLinkRun.DEVICE).stream()
+                .mapToLong(p -> java.util.stream.StreamSupport.stream(Segments.read(p).get("frames").spliterator(), false)
+                        .filter(fr -> !"full".equals(fr.get("quality").asText())).count()).sum();
+        rows.add(new Row(name, "end", 0, null, null, String.format(Locale.ROOT,
+                "%d frames captured, %d in segments, %d not at full quality, %.0f spool drops, %.0f segments upgraded",
+                run.captured, Segments.framesWritten(run.data, ThinLinkRun.DEVICE), reduced, run.spoolDropped,
+                run.segmentsUpgraded)));
+        Files.createDirectories(Path.of("target"));
+        run.plot(Path.of("target", lossPercent > 0 ? "thin-link-loss.png" : "thin-link.png"), name
+                + ": 640x480 at 20 fps, 100 ms round trip, tc tbf 8 -> 1 -> 2 -> 8 Mbit/s");
     }
 
     // ---- measuring -------------------------------------------------------------------------------------------
@@ -437,44 +479,7 @@ public final class Benchmark {
         }
     }
 
-    /** Reads the {@code Sightline-Capture-Time} of each part of a live.mjpeg response. */
-    private static final class MjpegParts {
-        private final InputStream in;
-
-        MjpegParts(InputStream in) {
-            this.in = in;
-        }
-
-        long nextCaptureTime() throws IOException {
-            long captureTime = -1;
-            int length = -1;
-            String line;
-            while (!(line = line()).isEmpty() || length < 0) {
-                if (line.startsWith("Sightline-Capture-Time:")) {
-                    captureTime = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                } else if (line.startsWith("Content-Length:")) {
-                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
-                }
-            }
-            in.readNBytes(length + 2);
-            return captureTime;
-        }
-
-        private String line() throws IOException {
-            StringBuilder b = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) {
-                    throw new IOException("stream ended");
-                }
-                if (c != '\r') {
-                    b.append((char) c);
-                }
-            }
-            return b.toString();
-        }
-    }
-
-    private static long percentile(List<Long> sorted, double p) {
+    static long percentile(List<Long> sorted, double p) {
         return sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p) - 1));
     }
 

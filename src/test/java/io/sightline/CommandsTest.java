@@ -240,14 +240,14 @@ class CommandsTest {
         void heartbeat() throws Exception {
             double received = MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_datagrams_received_total");
             send(new DetectionDatagram(1, DetectionDatagram.HEARTBEAT, device, stream, SEQ.getAndIncrement(), 0,
-                    System.currentTimeMillis(), List.of(), 0, 0, "STREAMING", socket.getLocalPort(), null), Harness.datagramKey(device));
+                    System.currentTimeMillis(), List.of(), 0, 0, "STREAMING", socket.getLocalPort(), null, null), Harness.datagramKey(device));
             await().atMost(Duration.ofSeconds(5)).until(() ->
                     MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_datagrams_received_total") > received);
         }
 
         void ack(String id, String state, byte[] key) throws Exception {
             send(new DetectionDatagram(1, DetectionDatagram.ACK, device, stream, SEQ.getAndIncrement(), 0,
-                    System.currentTimeMillis(), List.of(), 0, 0, state, socket.getLocalPort(), id), key);
+                    System.currentTimeMillis(), List.of(), 0, 0, state, socket.getLocalPort(), id, null), key);
         }
 
         private void send(DetectionDatagram d, byte[] key) throws Exception {

@@ -121,7 +121,12 @@ public final class Harness {
 
     /** A GET of the management port with its token. */
     static HttpResponse<String> managementGet(Map<String, String> settings, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(management(settings) + path)).timeout(Duration.ofSeconds(30))
+        return managementGetAt(management(settings), path);
+    }
+
+    /** A GET with the management token from the management port at {@code management} (its base URL). */
+    static HttpResponse<String> managementGetAt(String management, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(management + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + MANAGEMENT_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     }
 

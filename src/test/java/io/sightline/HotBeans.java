@@ -163,7 +163,7 @@ public class HotBeans {
     public FrameRef storeFrame(Store state) {
         Exchange exchange = state.request.exchange(state.frame++);
         FrameRef ref = state.store.store(state.request.jpeg, state.request.headers.read(exchange.getMessage()),
-                new JpegCheck.Size(640, 480));
+                new JpegCheck.Size(640, 480), "full");
         state.segment.add(ref);
         return ref;
     }

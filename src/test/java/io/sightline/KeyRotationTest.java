@@ -56,9 +56,9 @@ class KeyRotationTest {
             try (Sightline r = Sightline.start(receiver)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> value(receiver, "sightline_frames_rejected_total{reason=\"unauthorized\"}") > 3
                         && value(receiver, "sightline_datagrams_rejected_total{reason=\"bad-mac\"}") > 0);
-                double served = value(receiver, "sightline_frames_received_total{device=\"new-cam\"}");
-                await().atMost(Duration.ofSeconds(30)).until(() -> value(receiver, "sightline_frames_received_total{device=\"new-cam\"}") > served + 10);
-                assertThat(value(receiver, "sightline_frames_received_total{device=\"old-cam\"}")).isZero();
+                double served = value(receiver, "sightline_frames_received_total{device=\"new-cam\",quality=\"full\"}");
+                await().atMost(Duration.ofSeconds(30)).until(() -> value(receiver, "sightline_frames_received_total{device=\"new-cam\",quality=\"full\"}") > served + 10);
+                assertThat(value(receiver, "sightline_frames_received_total{device=\"old-cam\",quality=\"full\"}")).isZero();
                 assertThat(value(receiver, "sightline_datagrams_received_total{device=\"old-cam\"}")).isZero();
                 assertThat(value(receiver, "sightline_auth_previous_key_total")).isZero();
             }

@@ -132,9 +132,17 @@ class LinkFaultsTest {
     static long finish(Sightline tx, Map<String, String> sender) throws Exception {
         tx.context().getRouteController().stopRoute("capture");
         long captured = captured(sender);
-        await().atMost(Duration.ofSeconds(120)).until(() -> spooled(sender) == 0
-                && MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total")
-                + MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total") >= captured);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> spooled(sender) == 0
+                    && MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total")
+                    + MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total") >= captured);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Map<String, Double> m = MonitoringTest.scrape(sender); // say where the sender is stuck
+            System.out.println("finish diagnosis: " + captured + " captured; " + m.entrySet().stream()
+                    .filter(s -> s.getKey().matches("sightline_(frames|spool|link|live|bytes).*"))
+                    .map(s -> s.getKey() + "=" + s.getValue()).sorted().toList());
+            throw e;
+        }
         return captured;
     }
 

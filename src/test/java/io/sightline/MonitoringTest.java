@@ -105,7 +105,12 @@ class MonitoringTest {
     }
 
     static Map<String, Double> scrape(Map<String, String> settings) throws Exception {
-        String text = Harness.managementGet(settings, "/observe/metrics").body();
+        return scrapeAt(Harness.management(settings));
+    }
+
+    /** The Sightline series of the management port at {@code management} (its base URL). */
+    static Map<String, Double> scrapeAt(String management) throws Exception {
+        String text = Harness.managementGetAt(management, "/observe/metrics").body();
         Map<String, Double> series = new java.util.HashMap<>();
         Matcher m = Pattern.compile("(?m)^(sightline_[a-z_]+(?:\\{[^}]*})?) ([-0-9.eE+NaInf]+)$").matcher(text);
         while (m.find()) {

@@ -1,6 +1,7 @@
 package io.sightline;
 
 import io.sightline.faults.ImpairmentProxy;
+import io.sightline.faults.VethNamespace;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,105 +10,49 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Faults from the kernel: the receiver runs in a network namespace of its own, joined to this test by a veth
- * pair; nftables drops packets at random or all of them, {@code tc tbf} limits the rate, {@code ip link set
- * down} makes the receiver unreachable. The kernel here has no netem, so delay comes from the
- * {@link ImpairmentProxy} in front. Needs root (CI runs as root); skipped otherwise. Only the addresses of the
- * namespace made here are used, and everything is removed afterwards.
+ * Faults from the kernel: the receiver runs in a network namespace of its own ({@link VethNamespace}): nftables
+ * drops packets at random or all of them, {@code tc tbf} limits the rate, the link goes down; delay comes from
+ * the {@link ImpairmentProxy} in front. Needs root (CI runs as root); skipped otherwise.
  */
 class NetworkNamespaceTest {
 
     private static final int ID = (int) (ProcessHandle.current().pid() % 200) + 20;
-    private static final String NS = "slrx" + ID;
-    private static final String HOST_IF = "slh" + ID;
-    private static final String NS_IF = "sln" + ID;
-    private static final String HOST_ADDR = "10.203." + ID + ".1";
-    private static final String NS_ADDR = "10.203." + ID + ".2";
-    private static final String NFT_TABLE = "sightline_test_" + ID;
 
     @TempDir
     Path dir;
+    private VethNamespace net;
     private SightlineProcess receiver;
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-        }
-        return out;
-    }
-
-    private static void quietly(String... command) {
-        try {
-            run(command);
-        } catch (Exception ignored) {
-            // teardown of something that may not exist
-        }
-    }
-
-    private static void nft(String script) throws Exception {
-        Process p = new ProcessBuilder("nft", "-f", "-").redirectErrorStream(true).start();
-        p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("nft: " + out).isTrue();
-    }
-
-    /** Drops packets on the veth, both ways: a percentage, or everything. */
-    private static void drop(String condition) throws Exception {
-        nft("table inet " + NFT_TABLE + " {\n"
-                + "  chain out { type filter hook output priority 0; oifname \"" + HOST_IF + "\" " + condition + " drop; }\n"
-                + "  chain in { type filter hook input priority 0; iifname \"" + HOST_IF + "\" " + condition + " drop; }\n"
-                + "}\n");
-    }
-
-    private static void undrop() {
-        quietly("nft", "delete", "table", "inet", NFT_TABLE);
-    }
 
     @BeforeEach
     void namespace() throws Exception {
-        boolean root = "0".equals(run("id", "-u").trim());
-        assumeThat(root).as("the real-network suite needs root (CI runs it); skipped").isTrue();
-        for (String tool : new String[] {"ip", "nft", "tc"}) {
-            assumeThat(Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool)))
-                    .as(tool + " is not installed (bin/setup --tests installs it); skipped").isTrue();
-        }
-        teardown();
-        run("ip", "netns", "add", NS);
-        run("ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", NS_IF);
-        run("ip", "link", "set", NS_IF, "netns", NS);
-        run("ip", "addr", "add", HOST_ADDR + "/30", "dev", HOST_IF);
-        run("ip", "link", "set", HOST_IF, "up");
-        run("ip", "netns", "exec", NS, "ip", "addr", "add", NS_ADDR + "/30", "dev", NS_IF);
-        run("ip", "netns", "exec", NS, "ip", "link", "set", NS_IF, "up");
-        run("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
+        String unavailable = VethNamespace.unavailable();
+        assumeThat(unavailable).as(unavailable + "; skipped").isNull();
+        net = new VethNamespace("slrx", ID);
     }
 
     @AfterEach
-    void teardown() throws Exception {
+    void teardown(org.junit.jupiter.api.TestInfo test) throws Exception {
         if (receiver != null) {
             receiver.close();
             receiver = null;
+            java.nio.file.Files.createDirectories(Path.of("target"));
+            java.nio.file.Files.copy(dir.resolve("receiver.log"), Path.of("target", "netns-" + test.getTestMethod()
+                    .orElseThrow().getName() + "-receiver.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        undrop();
-        quietly("ip", "link", "del", HOST_IF);
-        quietly("ip", "netns", "del", NS);
+        if (net != null) {
+            net.close();
+        }
     }
 
     /** A receiver in the namespace, and a proxy on loopback in front of it (delay ± jitter). */
@@ -116,13 +61,13 @@ class NetworkNamespaceTest {
         settings.put("sightline.receiver.bind", "0.0.0.0");
         settings.put("sightline.management.bind", "0.0.0.0");
         settings.put("sightline.segment.idle-timeout-ms", "3000");
-        receiver = new SightlineProcess(settings, dir.resolve("receiver.log"), List.of("ip", "netns", "exec", NS),
-                "http://" + NS_ADDR + ":" + settings.get("sightline.management.port"));
+        receiver = new SightlineProcess(settings, dir.resolve("receiver.log"), net.exec(),
+                "http://" + net.address() + ":" + settings.get("sightline.management.port"));
         return settings;
     }
 
     private ImpairmentProxy proxyTo(Map<String, String> receiverSettings) throws IOException {
-        return new ImpairmentProxy(InetAddress.getByName(NS_ADDR),
+        return new ImpairmentProxy(InetAddress.getByName(net.address()),
                 Integer.parseInt(receiverSettings.get("sightline.receiver.http-port")),
                 Integer.parseInt(receiverSettings.get("sightline.receiver.udp-port")));
     }
@@ -133,7 +78,7 @@ class NetworkNamespaceTest {
         Path video = Harness.markedVideo(dir, frames, 640, 480, 20);
         Path data = dir.resolve("data");
         Map<String, String> rx = startReceiver(data);
-        drop("numgen random mod 100 < 5");
+        net.drop("numgen random mod 100 < 5");
         try (ImpairmentProxy proxy = proxyTo(rx).delay(100, 20)) {
             Map<String, String> sender = LinkFaultsTest.senderThrough(proxy, rx, "netns-lossy", video.toString());
             sender.put("sightline.source.loop", "false");
@@ -171,16 +116,16 @@ class NetworkNamespaceTest {
                 List<String> figures = new ArrayList<>();
                 for (String cut : new String[] {"link down", "nft drop"}) {
                     if (cut.equals("link down")) {
-                        run("ip", "link", "set", HOST_IF, "down");
+                        net.link(false);
                     } else {
-                        drop("");
+                        net.drop("");
                     }
                     Thread.sleep(LinkFaultsTest.CUT_SECONDS * 1000); // the cut lasts this long
                     double backlog = LinkFaultsTest.spooled(sender);
                     if (cut.equals("link down")) {
-                        run("ip", "link", "set", HOST_IF, "up");
+                        net.link(true);
                     } else {
-                        undrop();
+                        net.undrop();
                     }
                     long restored = System.currentTimeMillis();
                     await().atMost(Duration.ofSeconds(120)).until(() -> LinkFaultsTest.spooled(sender) == 0);
@@ -201,7 +146,7 @@ class NetworkNamespaceTest {
     void aTwoMegabitLinkMakesTheSenderSpoolNotGrowInMemory() throws Exception {
         Path data = dir.resolve("data");
         Map<String, String> rx = startReceiver(data);
-        run("tc", "qdisc", "add", "dev", HOST_IF, "root", "tbf", "rate", "2mbit", "burst", "32kbit", "latency", "400ms");
+        net.rate(2);
         try (ImpairmentProxy proxy = proxyTo(rx)) {
             Map<String, String> sender = LinkFaultsTest.senderThrough(proxy, rx, "netns-narrow", "synthetic");
             long captured;
@@ -221,7 +166,7 @@ class NetworkNamespaceTest {
                         backlog, largestQueue);
                 assertThat(backlog).isPositive();
                 assertThat(largestQueue).isLessThanOrEqualTo(40);
-                run("tc", "qdisc", "del", "dev", HOST_IF, "root");
+                net.unlimited();
                 captured = LinkFaultsTest.finish(tx, sender);
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> LinkFaultsTest.segmentFrames(data, "netns-narrow") >= captured);

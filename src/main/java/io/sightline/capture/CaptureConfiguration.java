@@ -1,6 +1,7 @@
 package io.sightline.capture;
 
 import io.sightline.config.Secrets;
+import io.sightline.delivery.Ladder;
 import io.sightline.monitor.HealthChecks;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.Detection;
@@ -66,6 +67,12 @@ public class CaptureConfiguration implements CamelConfiguration {
     public JpegEncoder jpegEncoder(@PropertyInject("sightline.jpeg.quality") int quality, SenderIdentity identity,
                                    SightlineMetrics metrics) {
         return new JpegEncoder(quality, metrics.counter("frames.encoded", "device", identity.device()));
+    }
+
+    /** Reduced live copies, at the rungs of the ladder. */
+    @BindToRegistry(value = "liveEncoder", lazy = true)
+    public LiveEncoder liveEncoder(Ladder ladder) {
+        return new LiveEncoder(ladder);
     }
 
     @BindToRegistry(value = "eventClips", lazy = true)

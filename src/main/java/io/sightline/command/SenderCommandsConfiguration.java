@@ -1,6 +1,8 @@
 package io.sightline.command;
 
+import io.sightline.delivery.LiveLane;
 import io.sightline.delivery.Spool;
+import io.sightline.wire.DetectionDatagram;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DetectionDatagrams;
 import io.sightline.wire.SenderIdentity;
@@ -20,12 +22,13 @@ public class SenderCommandsConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "detectionDatagrams", lazy = true)
-    public DetectionDatagrams detectionDatagrams(SenderIdentity identity, Spool spool, SenderState state,
+    public DetectionDatagrams detectionDatagrams(SenderIdentity identity, Spool spool, SenderState state, LiveLane live,
                                                  @PropertyInject("sightline.sender.heartbeat-ms") long heartbeatMillis,
                                                  @PropertyInject("sightline.sender.command-port") int commandPort,
                                                  SightlineMetrics metrics) {
         return new DetectionDatagrams(heartbeatMillis, new DetectionDatagrams.Sender(identity.device(), identity.stream(),
-                identity.datagramKey(), spool::frames, state::state, commandPort),
+                identity.datagramKey(), spool::frames, state::state, commandPort, () -> new DetectionDatagram.Link(live.rung(),
+                live.ladder().get(live.rung()).describe(), Math.round(live.link().bps() / 1000), live.secondsToDrain(spool.bytes()))),
                 metrics.counter("datagrams.sent", "device", identity.device()),
                 metrics.counter("bytes.sent", "device", identity.device(), "path", "udp"));
     }

@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class Delivery {
 
+    private final LinkEstimate link;
     private final Counter sent;
     private final Counter bytesSent;
     private final Counter acknowledged;
+    private final Counter bytesAcknowledged;
     private final Counter rejected;
     private final Timer latency;
     private final AtomicLong lastAcknowledged = new AtomicLong();
@@ -44,11 +46,13 @@ public class Delivery {
     private static final java.util.Set<Integer> RETRYABLE_4XX = java.util.Set.of(404, 408, 429);
 
     /** @param token the device's bearer token ({@code DeviceKeys.httpToken}) */
-    public Delivery(SightlineMetrics metrics, String device, String token) {
+    public Delivery(SightlineMetrics metrics, String device, String token, LinkEstimate link) {
+        this.link = link;
         this.authorization = "Bearer " + token;
         this.sent = metrics.counter("frames.sent", "device", device);
         this.bytesSent = metrics.counter("bytes.sent", "device", device, "path", "http");
         this.acknowledged = metrics.counter("frames.acknowledged", "device", device);
+        this.bytesAcknowledged = metrics.counter("bytes.acknowledged", "device", device);
         this.rejected = metrics.counter("frames.undelivered", "device", device, "reason", "rejected");
         this.latency = metrics.timer("http.send.latency", "device", device);
     }
@@ -72,11 +76,16 @@ public class Delivery {
      * After the HTTP call (made with throwExceptionOnFailure=false): {@code acknowledged} (2xx) or {@code rejected}
      * for good (a final 4xx); anything else throws, so the breaker counts it and the caller spools or retries.
      */
-    public String answered(@Header(Exchange.HTTP_RESPONSE_CODE) Integer answer, @ExchangeProperty("firstSentAt") long firstSentAt) {
+    public String answered(@Header(Exchange.HTTP_RESPONSE_CODE) Integer answer, @ExchangeProperty("firstSentAt") long firstSentAt,
+                           @ExchangeProperty("sent") LinkEstimate.Sent sent) {
         int status = answer == null ? 0 : answer;
+        link.acknowledged(sent); // any answer: the link carried the request
         if (status >= 200 && status < 300) {
             latency.record(System.nanoTime() - firstSentAt, TimeUnit.NANOSECONDS);
             acknowledged.increment();
+            if (sent != null) {
+                bytesAcknowledged.increment(sent.bytes);
+            }
             lastAcknowledged.set(System.currentTimeMillis());
             return "acknowledged";
         } else if (status >= 400 && status < 500 && !RETRYABLE_4XX.contains(status)) {

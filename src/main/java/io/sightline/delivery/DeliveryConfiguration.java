@@ -23,8 +23,35 @@ public class DeliveryConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "delivery", lazy = true)
-    public Delivery delivery(SenderIdentity identity, SightlineMetrics metrics) {
-        return new Delivery(metrics, identity.device(), identity.httpToken());
+    public Delivery delivery(SenderIdentity identity, SightlineMetrics metrics, LinkEstimate link) {
+        return new Delivery(metrics, identity.device(), identity.httpToken(), link);
+    }
+
+    /** What the uplink carries, from the acknowledgements (docs/reliability.md gives the law). */
+    @BindToRegistry(value = "linkEstimate", lazy = true)
+    public LinkEstimate linkEstimate(@PropertyInject("sightline.link.initial-bps") double initialBps,
+                                     @PropertyInject("sightline.link.min-bps") double minBps,
+                                     @PropertyInject("sightline.link.max-bps") double maxBps) {
+        return new LinkEstimate(initialBps, minBps, maxBps, System::nanoTime);
+    }
+
+    /** The captured frame as rung 0, then {@code sightline.live.ladder} (rungs above the capture left out). */
+    @BindToRegistry(value = "ladder", lazy = true)
+    public Ladder ladder(@PropertyInject("sightline.capture.width") int width, @PropertyInject("sightline.capture.height") int height,
+                         @PropertyInject("sightline.capture.fps") double fps, @PropertyInject("sightline.jpeg.quality") int quality,
+                         @PropertyInject("sightline.live.ladder") String rungs) {
+        return Ladder.parse(new Ladder.Rung(width, height, fps, quality), rungs);
+    }
+
+    @BindToRegistry(value = "liveLane", lazy = true)
+    public LiveLane liveLane(Ladder ladder, LinkEstimate link, @PropertyInject("sightline.live.policy") String policy,
+                             @PropertyInject("sightline.live.headroom") double headroom,
+                             @PropertyInject("sightline.live.queue-ms") long queueMillis,
+                             @PropertyInject("sightline.archive.max-bps") double archiveMaxBps,
+                             @PropertyInject("sightline.sender.block-when-busy") boolean blockWhenBusy,
+                             SenderIdentity identity, SightlineMetrics metrics) {
+        return new LiveLane(ladder, LiveLane.Policy.parse(policy), headroom, queueMillis, archiveMaxBps, blockWhenBusy,
+                link, System::nanoTime, metrics, identity.device());
     }
 
     /**

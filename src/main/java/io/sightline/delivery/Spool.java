@@ -123,6 +123,11 @@ public class Spool {
         metrics.counter("spool.replayed", "device", device).increment();
     }
 
+    /** Bytes waiting in the spool. */
+    public long bytes() {
+        return bytes.get();
+    }
+
     /** Frames waiting in the spool (reported in the sender's datagrams). */
     public int frames() {
         return files.size();

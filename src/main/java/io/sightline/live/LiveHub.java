@@ -1,6 +1,7 @@
 package io.sightline.live;
 
 import io.sightline.match.DetectionMatcher;
+import io.sightline.wire.DetectionDatagram;
 import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.InvalidInputException;
@@ -41,9 +42,15 @@ public class LiveHub {
         this.maxViewers = maxViewers;
     }
 
+    /**
+     * What the console shows of a device; {@code liveAgeMillis} is how old its newest frame was when it arrived
+     * (the receiver's clock less its capture time), {@code rung}, {@code rungName}, {@code linkKbps} and
+     * {@code backlogSeconds} are the sender's live lane as its datagrams report it (null before one did).
+     */
     public record DeviceStatus(String device, String stream, long lastSeen, long lastFrame, long framesReceived,
                                double fps, long datagramsReceived, long datagramsLost, double datagramLossPercent,
-                               long senderSpooled, String state, int width, int height) {
+                               long senderSpooled, String state, int width, int height, long liveAgeMillis,
+                               Integer rung, String rungName, Long linkKbps, Double backlogSeconds) {
     }
 
     /** Latest state of one device; frame swaps are published under the object's monitor. */
@@ -56,6 +63,7 @@ public class LiveHub {
         long lastSeen;
         int width;
         int height;
+        long liveAgeMillis;
         final Deque<Long> arrivals = new ArrayDeque<>();
 
         DeviceLive(String device) {
@@ -82,6 +90,7 @@ public class LiveHub {
             if (d.meta == null || !d.meta.stream().equals(meta.stream()) || meta.frame() > d.meta.frame()) {
                 d.meta = meta;
                 d.jpeg = jpeg;
+                d.liveAgeMillis = now - meta.captureTime();
                 d.width = size.width();
                 d.height = size.height();
                 d.version++;
@@ -99,8 +108,11 @@ public class LiveHub {
             long[] u = udp.getOrDefault(d.device, new long[3]);
             synchronized (d) {
                 double loss = u[0] + u[1] == 0 ? 0 : 100.0 * u[1] / (u[0] + u[1]);
+                DetectionDatagram.Link link = matcher.link(d.device);
                 list.add(new DeviceStatus(d.device, d.meta.stream(), d.lastSeen, d.meta.frame(), d.framesReceived,
-                        d.fps(now), u[0], u[1], loss, u[2], senderStates.apply(d.device), d.width, d.height));
+                        d.fps(now), u[0], u[1], loss, u[2], senderStates.apply(d.device), d.width, d.height, d.liveAgeMillis,
+                        link == null ? null : link.rung(), link == null ? null : link.rungName(),
+                        link == null ? null : link.estimateKbps(), link == null ? null : link.backlogSeconds()));
             }
         }
         list.sort(Comparator.comparing(DeviceStatus::device));

@@ -46,6 +46,7 @@ public class DetectionMatcher {
 
     private final SightlineMetrics metrics;
     private final Map<String, long[]> deviceTotals = new HashMap<>();
+    private final Map<String, DetectionDatagram.Link> links = new HashMap<>();
 
     public DetectionMatcher(SightlineMetrics metrics) {
         this.metrics = metrics;
@@ -66,6 +67,9 @@ public class DetectionMatcher {
         totals[0]++;
         totals[1] += s.lost - lostBefore;
         totals[2] = datagram.spooled();
+        if (datagram.link() != null && links.put(datagram.device(), datagram.link()) == null) {
+            exposeLink(datagram.device());
+        }
         if (DetectionDatagram.DETECTIONS.equals(datagram.type())) {
             long frame = datagram.frame();
             if (frame > s.highestFrame) {
@@ -85,6 +89,17 @@ public class DetectionMatcher {
         StreamState s = streams.get(device + "/" + stream);
         return s != null && frame <= s.highestFrame && frame > s.highestFrame - WINDOW
                 && s.seen.get((int) (frame % WINDOW));
+    }
+
+    /** How the device last said it sees its uplink (rung, estimate, backlog), or null when it never did. */
+    public synchronized DetectionDatagram.Link link(String device) {
+        return links.get(device);
+    }
+
+    private void exposeLink(String device) {
+        metrics.gauge("sender.rung", this, m -> m.link(device).rung(), "device", device);
+        metrics.gauge("sender.link.kbps", this, m -> m.link(device).estimateKbps(), "device", device);
+        metrics.gauge("sender.backlog.seconds", this, m -> m.link(device).backlogSeconds(), "device", device);
     }
 
     /** Totals per device since start (streams evicted from the window still count). */

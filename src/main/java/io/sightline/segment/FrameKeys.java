@@ -1,5 +1,8 @@
 package io.sightline.segment;
 
+import io.sightline.wire.FrameHeaders;
+import io.sightline.wire.FrameMeta;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 
@@ -25,6 +28,9 @@ import java.util.List;
  * capacity.
  */
 public class FrameKeys extends ServiceSupport implements IdempotentRepository {
+
+    /** Marks the key of a reduced copy: a full copy of the same frame is an upgrade, not a duplicate. */
+    private static final String REDUCED = "~reduced";
 
     private final Path log;
     private final int capacity;
@@ -60,9 +66,18 @@ public class FrameKeys extends ServiceSupport implements IdempotentRepository {
         }
     }
 
+    /**
+     * The Idempotent Consumer's key of a stored copy: the frame key (device/stream/frame) for a full-quality copy,
+     * marked for a reduced one. A reduced copy is a duplicate when any copy is stored, a full one only when a full
+     * one is.
+     */
+    public String key(@ExchangeProperty("frame") FrameMeta frame, @ExchangeProperty("quality") String quality) {
+        return FrameHeaders.REDUCED.equals(quality) ? frame.frameKey() + REDUCED : frame.frameKey();
+    }
+
     @Override
     public synchronized boolean contains(String key) {
-        return keys.contains(key);
+        return keys.contains(key) || key.endsWith(REDUCED) && keys.contains(key.substring(0, key.length() - REDUCED.length()));
     }
 
     @Override

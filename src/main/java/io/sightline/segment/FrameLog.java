@@ -22,8 +22,10 @@ import java.util.Set;
 /**
  * The incoming frames of one segment, in one append-only file ({@code frames.log}) instead of a file per frame:
  * each record is a JSON header line ({@code {"meta":…,"width":…,"height":…,"bytes":N}}) followed by the N bytes
- * of the JPEG. When a segment has been written, a line {@code {"written":[frame numbers]}} marks its frames as
- * done; once every frame in the log is done the file is deleted.
+ * of the JPEG. When a segment has been written, a line {@code {"writtenAt":[offsets]}} marks its records as
+ * done (by where their JPEG starts: a frame may be in the log twice, its reduced live copy and later its full
+ * copy; a log of an older version marks frame numbers, {@code {"written":[…]}}); once every record is done the
+ * file is deleted.
  * <p>
  * Durability is a group commit: a request appends its record, then waits until one {@code fdatasync} covers it;
  * requests that arrive while a sync runs share the next one, so under load one sync serves many frames, and
@@ -45,7 +47,7 @@ final class FrameLog {
     private final FileChannel channel;
     private final Object appendLock = new Object();
     private final Object syncLock = new Object();
-    /** Frames in the log not yet in a written segment; the log goes when this is empty after a release. */
+    /** Records (their JPEG's offset) not yet in a written segment; the log goes when this is empty after a release. */
     private final Set<Long> pending = new HashSet<>();
     /** What the log held when it was opened after a restart: recovery hands these to the Aggregator once. */
     private List<Entry> recovered;
@@ -61,7 +63,7 @@ final class FrameLog {
         this.channel = channel;
         this.end = end;
         this.recovered = recovered;
-        recovered.forEach(e -> pending.add(e.meta().frame()));
+        recovered.forEach(e -> pending.add(e.ref().offset()));
     }
 
     /**
@@ -100,12 +102,15 @@ final class FrameLog {
      * Appends one frame; returns its reference, or null when this log was just deleted (its segment is complete:
      * the caller opens a new log). The record is not durable until {@link #syncThrough} its ticket.
      */
-    Appended append(FrameMeta meta, int width, int height, byte[] jpeg) throws IOException {
+    Appended append(FrameMeta meta, int width, int height, byte[] jpeg, boolean reduced) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("meta", meta);
         header.put("width", width);
         header.put("height", height);
         header.put("bytes", jpeg.length);
+        if (reduced) {
+            header.put("reduced", true);
+        }
         byte[] line = (Json.text(header) + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (appendLock) {
             if (deleted) {
@@ -114,9 +119,9 @@ final class FrameLog {
             long start = end;
             writeFully(start, ByteBuffer.wrap(line), ByteBuffer.wrap(jpeg));
             end = start + line.length + jpeg.length;
-            pending.add(meta.frame());
+            pending.add(start + line.length);
             FrameRef ref = new FrameRef(meta.frame(), meta.captureTime(), location, start + line.length,
-                    jpeg.length, width, height, meta.detections());
+                    jpeg.length, width, height, meta.detections(), reduced);
             return new Appended(this, ref, ++appended);
         }
     }
@@ -147,17 +152,18 @@ final class FrameLog {
     }
 
     /**
-     * Marks frames as written into a segment. Returns true when nothing is left pending: the log is then closed and
-     * deleted, with the directory if it is empty, and {@link #append} refuses further records.
+     * Marks records (by their JPEG's offset) as written into a segment, or superseded by a better copy. Returns
+     * true when nothing is left pending: the log is then closed and deleted, with the directory if it is empty,
+     * and {@link #append} refuses further records.
      */
-    boolean release(Collection<Long> frames) throws IOException {
-        Map<String, Object> done = Map.of("written", frames);
+    boolean release(Collection<Long> offsets) throws IOException {
+        Map<String, Object> done = Map.of("writtenAt", offsets);
         byte[] line = (Json.text(done) + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (appendLock) {
             if (deleted) {
                 return true;
             }
-            pending.removeAll(frames);
+            pending.removeAll(offsets);
             if (!pending.isEmpty()) {
                 // not synced: after a crash, recovery would only find these frames again in the written segment
                 writeFully(end, ByteBuffer.wrap(line));
@@ -214,22 +220,19 @@ final class FrameLog {
         }
     }
 
-    private record Scan(List<Entry> entries, Set<Long> written, long end) {
+    /** {@code writtenAt}: offsets of records done; {@code writtenFrames}: frame numbers done (older logs). */
+    private record Scan(List<Entry> entries, Set<Long> writtenAt, Set<Long> writtenFrames, long end) {
         List<Entry> pending() {
-            Map<Long, Entry> byFrame = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                if (!written.contains(e.meta().frame())) {
-                    byFrame.putIfAbsent(e.meta().frame(), e);
-                }
-            }
-            return new ArrayList<>(byFrame.values());
+            return entries.stream().filter(e -> !writtenAt.contains(e.ref().offset())
+                    && !writtenFrames.contains(e.meta().frame())).collect(java.util.stream.Collectors.toList());
         }
     }
 
     /** Reads records up to the first incomplete one (a crash cut it: it was never acknowledged). */
     private static Scan scan(Path file, FileChannel channel) throws IOException {
         List<Entry> entries = new ArrayList<>();
-        Set<Long> written = new HashSet<>();
+        Set<Long> writtenAt = new HashSet<>();
+        Set<Long> writtenFrames = new HashSet<>();
         String location = file.toString();
         long size = channel.size();
         long position = 0;
@@ -246,8 +249,9 @@ final class FrameLog {
             } catch (IOException e) {
                 break;
             }
-            if (node.has("written")) {
-                node.get("written").forEach(n -> written.add(n.asLong()));
+            if (node.has("writtenAt") || node.has("written")) {
+                node.path("writtenAt").forEach(n -> writtenAt.add(n.asLong()));
+                node.path("written").forEach(n -> writtenFrames.add(n.asLong()));
                 position = afterLine;
                 continue;
             }
@@ -262,10 +266,11 @@ final class FrameLog {
                 break;
             }
             entries.add(new Entry(meta, new FrameRef(meta.frame(), meta.captureTime(), location, afterLine,
-                    (int) bytes, node.path("width").asInt(), node.path("height").asInt(), meta.detections())));
+                    (int) bytes, node.path("width").asInt(), node.path("height").asInt(), meta.detections(),
+                    node.path("reduced").asBoolean(false))));
             position = afterLine + bytes;
         }
-        return new Scan(entries, written, position);
+        return new Scan(entries, writtenAt, writtenFrames, position);
     }
 
     /** The line starting at {@code position}, without its newline; null if the file ends before a newline. */

@@ -9,9 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -64,11 +64,13 @@ public class FrameRecovery {
             return List.of();
         }
         FrameMeta any = entries.get(0).meta();
-        Set<Long> written = framesInWrittenSegment(any.device(), any.segment());
+        Map<Long, Boolean> written = framesInWrittenSegment(any.device(), any.segment());
         List<FrameRef> done = new ArrayList<>();
         List<Recovered> pending = new ArrayList<>();
         for (FrameLog.Entry e : entries) {
-            if (written.contains(e.meta().frame())) {
+            Boolean writtenReduced = written.get(e.meta().frame());
+            // written already - unless this is the full-quality copy of a frame the segment holds reduced
+            if (writtenReduced != null && (!writtenReduced || e.ref().reduced())) {
                 done.add(e.ref());
             } else {
                 pending.add(new Recovered(e.meta(), e.ref()));
@@ -78,8 +80,9 @@ public class FrameRecovery {
         return pending;
     }
 
-    private Set<Long> framesInWrittenSegment(String device, String segment) throws IOException {
-        Set<Long> numbers = new HashSet<>();
+    /** Frame number → whether the written segment holds it reduced. */
+    private Map<Long, Boolean> framesInWrittenSegment(String device, String segment) throws IOException {
+        Map<Long, Boolean> numbers = new HashMap<>();
         Path dir = segmentsDir.resolve(device);
         if (!Files.isDirectory(dir)) {
             return numbers;
@@ -90,7 +93,8 @@ public class FrameRecovery {
                     && p.getFileName().toString().endsWith(".json")).toList();
         }
         for (Path sidecar : sidecars) {
-            Json.MAPPER.readTree(sidecar.toFile()).get("frames").forEach(f -> numbers.add(f.get("frame").asLong()));
+            Json.MAPPER.readTree(sidecar.toFile()).get("frames").forEach(f -> numbers.merge(f.get("frame").asLong(),
+                    "reduced".equals(f.path("quality").asText()), Boolean::logicalAnd));
         }
         return numbers;
     }

@@ -2,6 +2,7 @@ package io.sightline.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.FrameHeaders;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.Json;
 import io.sightline.wire.JpegCheck;
@@ -52,10 +53,11 @@ public class FrameStore {
 
     /** Route step of {@code ingest}: the JPEG and its metadata on disk (synced); where it is, for its segment. */
     public FrameRef store(@Body byte[] jpeg, @ExchangeProperty("frame") FrameMeta meta,
-                          @ExchangeProperty("jpegSize") JpegCheck.Size size) {
+                          @ExchangeProperty("jpegSize") JpegCheck.Size size, @ExchangeProperty("quality") String quality) {
         FrameRef ref;
         try {
-            FrameLog.Appended appended = append(segmentDir(meta), meta, size.width(), size.height(), jpeg);
+            FrameLog.Appended appended = append(segmentDir(meta), meta, size.width(), size.height(), jpeg,
+                    FrameHeaders.REDUCED.equals(quality));
             if (fsync) {
                 appended.sync();
             }
@@ -63,15 +65,30 @@ public class FrameStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store frame " + meta.frame() + " of " + meta.segmentKey(), e);
         }
-        metrics.counter("frames.received", "device", meta.device()).increment();
+        metrics.counter("frames.received", "device", meta.device(), "quality", quality == null ? FrameHeaders.FULL : quality)
+                .increment();
         metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
         return ref;
     }
 
-    /** After a segment is written: its frames are done; a log with no frames left is deleted. */
+    /**
+     * A frame of a written segment that is being rewritten with better copies of some of its frames: back into the
+     * segment's log (synced), so the rewrite takes every frame from one place, and a crash during it loses nothing.
+     */
+    FrameRef keep(FrameMeta meta, byte[] jpeg, boolean reduced) throws IOException {
+        JpegCheck.Size size = JpegCheck.inspect(jpeg, Long.MAX_VALUE);
+        FrameLog.Appended appended = append(segmentDir(meta), meta, size.width(), size.height(), jpeg, reduced);
+        appended.sync();
+        return appended.ref();
+    }
+
+    /**
+     * After a segment is written: its frames are done (and copies of them it did not need); a log with no records
+     * left is deleted.
+     */
     public void release(List<FrameRef> frames) throws IOException {
         Map<String, List<Long>> byLog = new LinkedHashMap<>();
-        frames.forEach(f -> byLog.computeIfAbsent(f.log(), k -> new ArrayList<>()).add(f.frame()));
+        frames.forEach(f -> byLog.computeIfAbsent(f.log(), k -> new ArrayList<>()).add(f.offset()));
         for (Map.Entry<String, List<Long>> e : byLog.entrySet()) {
             Path dir = Path.of(e.getKey()).getParent();
             if (!Files.exists(dir.resolve(FrameLog.FILE))) {
@@ -84,10 +101,11 @@ public class FrameStore {
         }
     }
 
-    private FrameLog.Appended append(Path dir, FrameMeta meta, int width, int height, byte[] jpeg) throws IOException {
+    private FrameLog.Appended append(Path dir, FrameMeta meta, int width, int height, byte[] jpeg, boolean reduced)
+            throws IOException {
         while (true) {
             FrameLog log = log(dir);
-            FrameLog.Appended appended = log.append(meta, width, height, jpeg);
+            FrameLog.Appended appended = log.append(meta, width, height, jpeg, reduced);
             if (appended != null) {
                 return appended;
             }
@@ -117,7 +135,7 @@ public class FrameStore {
             }
             Path jpeg = meta == null ? null : dir.resolve(String.format("%010d.jpg", meta.frame()));
             if (jpeg != null && Files.exists(jpeg)) {
-                last = append(dir, meta, node.path("width").asInt(), node.path("height").asInt(), Files.readAllBytes(jpeg));
+                last = append(dir, meta, node.path("width").asInt(), node.path("height").asInt(), Files.readAllBytes(jpeg), false);
                 adopted.add(new FrameLog.Entry(meta, last.ref()));
             }
         }

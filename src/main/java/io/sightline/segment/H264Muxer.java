@@ -1,5 +1,6 @@
 package io.sightline.segment;
 
+import io.sightline.wire.JpegCheck;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -31,10 +32,10 @@ public class H264Muxer implements VideoMuxer {
     }
 
     @Override
-    public void mux(List<FrameRef> frames, long interval, Path target) throws IOException {
+    public void mux(List<FrameRef> frames, long interval, JpegCheck.Size size, Path target) throws IOException {
         FrameRef first = frames.get(0);
         OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(target.toFile(), first.width(), first.height(), 0);
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(target.toFile(), size.width(), size.height(), 0);
              FrameReader reader = new FrameReader()) {
             recorder.setFormat("matroska");
             recorder.setVideoCodec(AV_CODEC_ID_H264);
@@ -54,7 +55,7 @@ public class H264Muxer implements VideoMuxer {
                     long slot = Math.max(previous + 1, Math.round((double) (f.captureTime() - first.captureTime()) / interval));
                     recorder.setFrameNumber((int) slot);
                     previous = slot;
-                    recorder.record(converter.convert(image));
+                    recorder.record(converter.convert(image)); // the recorder scales a frame of another size
                 }
             }
             recorder.stop();

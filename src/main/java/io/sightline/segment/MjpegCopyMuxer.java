@@ -7,7 +7,11 @@ import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import io.sightline.wire.JpegCheck;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,12 +36,22 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ420P;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * The default segment format: the received JPEGs copied unchanged into an MJPEG track of a Matroska file (no
- * decoding, no re-encoding), each packet stamped with its capture time relative to the first frame, in ms.
+ * decoding, no re-encoding), each packet stamped with its capture time relative to the first frame, in ms. Only a
+ * frame of another size than the track's (a reduced live copy, until its full copy comes) is scaled.
  */
 public class MjpegCopyMuxer implements VideoMuxer {
+
+    /** JPEG quality of a reduced frame scaled up to the track's size: it adds no detail, so it needs no more. */
+    private static final int RESCALED_QUALITY = 75;
 
     @Override
     public String codec() {
@@ -45,7 +59,7 @@ public class MjpegCopyMuxer implements VideoMuxer {
     }
 
     @Override
-    public void mux(List<FrameRef> frames, long interval, Path target) throws IOException {
+    public void mux(List<FrameRef> frames, long interval, JpegCheck.Size size, Path target) throws IOException {
         AVFormatContext ctx = new AVFormatContext(null);
         check(avformat_alloc_output_context2(ctx, null, "matroska", target.toString()), "allocate output");
         AVPacket packet = av_packet_alloc();
@@ -58,8 +72,8 @@ public class MjpegCopyMuxer implements VideoMuxer {
             par.codec_type(AVMEDIA_TYPE_VIDEO);
             par.codec_id(AV_CODEC_ID_MJPEG);
             par.format(AV_PIX_FMT_YUVJ420P);
-            par.width(frames.get(0).width());
-            par.height(frames.get(0).height());
+            par.width(size.width());
+            par.height(size.height());
 
             AVIOContext io = new AVIOContext(null);
             check(avio_open(io, target.toString(), AVIO_FLAG_WRITE), "open " + target);
@@ -70,7 +84,7 @@ public class MjpegCopyMuxer implements VideoMuxer {
             long origin = frames.get(0).captureTime();
             for (int i = 0; i < frames.size(); i++) {
                 FrameRef f = frames.get(i);
-                byte[] jpeg = reader.jpeg(f);
+                byte[] jpeg = f.width() == size.width() && f.height() == size.height() ? reader.jpeg(f) : scaled(reader.jpeg(f), size);
                 long pts = f.captureTime() - origin;
                 long next = i + 1 < frames.size() ? frames.get(i + 1).captureTime() - origin : pts + interval;
                 check(av_new_packet(packet, jpeg.length), "allocate packet");
@@ -86,6 +100,26 @@ public class MjpegCopyMuxer implements VideoMuxer {
                 avio_closep(ctx.pb());
             }
             avformat_free_context(ctx);
+        }
+    }
+
+    /** A frame of another size (a reduced live copy) at the track's size: one track, one picture size. */
+    private static byte[] scaled(byte[] jpeg, JpegCheck.Size size) throws IOException {
+        try (Mat encoded = new Mat(jpeg);
+             Mat image = imdecode(encoded, IMREAD_COLOR);
+             Mat resized = new Mat();
+             IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, RESCALED_QUALITY);
+             BytePointer buffer = new BytePointer()) {
+            if (image.empty()) {
+                throw new IOException("a stored frame does not decode");
+            }
+            resize(image, resized, new Size(size.width(), size.height()), 0, 0, INTER_LINEAR);
+            if (!imencode(".jpg", resized, buffer, params)) {
+                throw new IOException("OpenCV could not encode a scaled frame");
+            }
+            byte[] out = new byte[(int) buffer.limit()];
+            buffer.get(out);
+            return out;
         }
     }
 

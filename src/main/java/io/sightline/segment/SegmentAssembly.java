@@ -71,12 +71,22 @@ public class SegmentAssembly {
         return frames.size();
     }
 
-    /** Frames by frame number, each number once (a retried frame may have been stored twice). */
+    /**
+     * Frames by frame number, each number once (a retried frame may have been stored twice), the best copy of each:
+     * a full-quality copy over a reduced one.
+     */
     public synchronized List<FrameRef> ordered() {
         Map<Long, FrameRef> byNumber = new TreeMap<>();
-        frames.forEach(f -> byNumber.putIfAbsent(f.frame(), f));
+        frames.forEach(f -> byNumber.merge(f.frame(), f, (kept, other) -> kept.reduced() && !other.reduced() ? other : kept));
         List<FrameRef> ordered = new ArrayList<>(byNumber.values());
         ordered.sort(Comparator.comparingLong(FrameRef::frame));
         return ordered;
+    }
+
+    /** The copies {@link #ordered()} leaves out: a frame stored twice, a reduced copy of a frame also held full. */
+    public synchronized List<FrameRef> superseded() {
+        java.util.Set<FrameRef> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        kept.addAll(ordered());
+        return frames.stream().filter(f -> !kept.contains(f)).toList();
     }
 }

@@ -1,5 +1,7 @@
 package io.sightline.segment;
 
+import io.sightline.wire.JpegCheck;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +12,9 @@ public interface VideoMuxer {
     /**
      * @param frames   in frame order, at least one
      * @param interval nominal frame interval in ms, the duration given to the last frame
+     * @param size     the video's picture size: frames of another size (reduced live copies) are scaled to it
      */
-    void mux(List<FrameRef> frames, long interval, Path target) throws IOException;
+    void mux(List<FrameRef> frames, long interval, JpegCheck.Size size, Path target) throws IOException;
 
     /** The codec of the written video, as recorded in the sidecar. */
     String codec();

@@ -75,7 +75,7 @@ public final class DatagramCodec {
 
     private static DetectionDatagram withDetections(DetectionDatagram d, List<Detection> kept, int omitted) {
         return new DetectionDatagram(d.v(), d.type(), d.device(), d.stream(), d.seq(), d.frame(), d.t(), kept, omitted,
-                d.spooled(), d.state(), d.commandPort(), d.ack());
+                d.spooled(), d.state(), d.commandPort(), d.ack(), d.link());
     }
 
     /** A received datagram split into its JSON (parsed and validated) and the MAC that came with it. */
@@ -128,6 +128,12 @@ public final class DatagramCodec {
         }
         if (d.commandPort() != null && (d.commandPort() < 1 || d.commandPort() > 65535)) {
             throw new InvalidInputException(400, "malformed", "command port out of range");
+        }
+        DetectionDatagram.Link link = d.link();
+        if (link != null && (link.rung() < 0 || link.rung() > 64 || link.estimateKbps() < 0
+                || !(link.backlogSeconds() >= 0) || Double.isInfinite(link.backlogSeconds())
+                || link.rungName() == null || !link.rungName().matches("[0-9x@./]{1,32}"))) {
+            throw new InvalidInputException(400, "malformed", "invalid link report");
         }
         if (d.state() != null && !d.state().equals(DetectionDatagram.STREAMING)
                 && !d.state().equals(DetectionDatagram.WAITING)) {

@@ -18,6 +18,12 @@ public record Detection(String label, double confidence, int[] box) {
         return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(l -> !l.isEmpty()).collect(Collectors.toSet());
     }
 
+    /** The same detection in a copy of the frame scaled by {@code sx} across and {@code sy} down. */
+    public Detection scaled(double sx, double sy) {
+        return new Detection(label, confidence, new int[] {(int) Math.round(box[0] * sx), (int) Math.round(box[1] * sy),
+                (int) Math.round(box[2] * sx), (int) Math.round(box[3] * sy)});
+    }
+
     public double area() {
         return (double) Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]);
     }

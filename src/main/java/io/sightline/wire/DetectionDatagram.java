@@ -11,7 +11,8 @@ import java.util.List;
  * {@code seq} counts datagrams per stream, so the receiver sees loss as gaps; {@code omitted} says how many of
  * the least confident detections did not fit the size limit; {@code spooled} is the sender's backlog (frames
  * waiting in its spool); {@code state} is the sender's state (STREAMING or WAITING) and {@code commandPort} the
- * UDP port it takes operator commands on.
+ * UDP port it takes operator commands on; {@code link} is how the sender sees its uplink (the live lane's rung,
+ * the estimate, how long the archive backlog needs at the current pace).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DetectionDatagram(
@@ -27,7 +28,12 @@ public record DetectionDatagram(
         int spooled,
         String state,
         Integer commandPort,
-        String ack) {
+        String ack,
+        Link link) {
+
+    /** The sender's view of its uplink, for the console. */
+    public record Link(int rung, String rungName, long estimateKbps, double backlogSeconds) {
+    }
 
     public static final String DETECTIONS = "detections";
     public static final String HEARTBEAT = "heartbeat";
@@ -42,6 +48,6 @@ public record DetectionDatagram(
     /** A datagram without sender state (tests and tools that only speak detections). */
     public DetectionDatagram(int v, String type, String device, String stream, long seq, long frame, long t,
                              List<Detection> detections, int omitted, int spooled) {
-        this(v, type, device, stream, seq, frame, t, detections, omitted, spooled, null, null, null);
+        this(v, type, device, stream, seq, frame, t, detections, omitted, spooled, null, null, null, null);
     }
 }

@@ -18,7 +18,7 @@ public class DetectionDatagrams {
 
     /** Where the datagrams come from and what they report about the sender besides detections. */
     public record Sender(String device, String stream, byte[] key, IntSupplier spooled, Supplier<String> state,
-                         Integer commandPort) {
+                         Integer commandPort, Supplier<DetectionDatagram.Link> link) {
     }
 
     private final long heartbeatMillis;
@@ -58,7 +58,7 @@ public class DetectionDatagrams {
     private byte[] signed(String type, long frame, long t, List<Detection> detections, String ack) {
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, sender.device(),
                 sender.stream(), seq.getAndIncrement(), frame, t, detections, 0, sender.spooled().getAsInt(),
-                sender.state().get(), sender.commandPort(), ack), sender.key());
+                sender.state().get(), sender.commandPort(), ack, sender.link().get()), sender.key());
         sent.increment();
         bytesSent.increment(datagram.length);
         return datagram;

@@ -2,6 +2,7 @@ package io.sightline.wire;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 import org.apache.camel.Message;
 
 import java.util.List;
@@ -20,12 +21,17 @@ public final class FrameHeaders {
     public static final String SEGMENT_FIRST = "Sightline-Segment-First";
     public static final String SEGMENT_LAST = "Sightline-Segment-Last";
     public static final String DETECTIONS = "Sightline-Detections";
+    /** {@code full} (the frame as captured; also when absent) or {@code reduced} (a live copy of lower quality). */
+    public static final String QUALITY = "Sightline-Quality";
+    public static final String FULL = "full";
+    public static final String REDUCED = "reduced";
 
     /** Bound on the detections header: Vert.x rejects request heads above 8 KiB in total. */
     public static final int MAX_DETECTIONS_HEADER = 6000;
 
-    /** Sender step before the POST: the metadata of the frame ({@code frame} property) as headers. */
-    public void write(@ExchangeProperty("frame") FrameMeta meta, Message out) {
+    /** Sender step before the POST: the metadata of the frame ({@code frame} property) and its quality as headers. */
+    public void write(@ExchangeProperty("frame") FrameMeta meta, @ExchangeProperty("quality") String quality, Message out) {
+        out.setHeader(QUALITY, quality == null ? FULL : quality);
         out.setHeader(DEVICE, meta.device());
         out.setHeader(STREAM, meta.stream());
         out.setHeader(FRAME, meta.frame());
@@ -52,6 +58,17 @@ public final class FrameHeaders {
     /** Receiver step of {@code frames-in}: the validated metadata of the frame posted (the body stays). */
     public FrameMeta read(Message in) {
         return parse(in);
+    }
+
+    /** Receiver step of {@code frames-in}: the copy's quality, {@code full} unless it says {@code reduced}. */
+    public String quality(@Header(QUALITY) String quality) {
+        if (quality == null || quality.equals(FULL)) {
+            return FULL;
+        }
+        if (quality.equals(REDUCED)) {
+            return REDUCED;
+        }
+        throw new InvalidInputException(400, "invalid-header", "header " + QUALITY + " must be full or reduced");
     }
 
     static FrameMeta parse(Message in) {

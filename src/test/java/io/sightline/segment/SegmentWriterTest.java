@@ -74,6 +74,48 @@ class SegmentWriterTest {
         }
     }
 
+    /**
+     * Found by the thin-link test: a frame's reduced copy goes into a segment while its full copy, stored into the
+     * same log meanwhile, waits for the next one. Writing the first must not take the log away from the second
+     * (it was deleted once the frame number was released, and the full copy then read "cut short"); the upgrade
+     * then puts the full copy in, and every record of the log is released: the log goes.
+     */
+    @Test
+    void aFullCopyStoredWhileItsReducedCopyIsWrittenSurvivesAndUpgradesTheSegment() throws Exception {
+        FrameStore store = store();
+        List<FrameRef> stored = storeFrames(store, 10);
+        FrameRef reduced = store.store(encoder.encode(scene.grab()), meta(10), new JpegCheck.Size(160, 120), "reduced");
+        FrameRef full = store(store, 10, jpeg());
+        List<FrameRef> first = new ArrayList<>(stored);
+        first.add(reduced);
+        SegmentAssembly both = assembly(first);
+        writer(store).write(both, "timeout");
+        assertThat(data.resolve("incoming/cam/s1/seg-0/frames.log")).as("the full copy still needs its log").exists();
+
+        byte[] fullImage = image(full);
+        writer(store).write(assembly(List.of(full)), "timeout");
+        Path sidecar;
+        try (var files = Files.walk(data.resolve("segments/cam"))) {
+            sidecar = files.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+        }
+        assertThat(Json.MAPPER.readTree(sidecar.toFile()).get("frames")).hasSize(11)
+                .allSatisfy(f -> assertThat(f.get("quality").asText()).isEqualTo("full"));
+        assertThat(SegmentFrames.jpegs(data.resolve(sidecar.toString().replace(".json", ".mkv")), "mjpeg").get(10))
+                .isEqualTo(fullImage);
+        assertThat(data.resolve("incoming/cam/s1/seg-0")).as("every record released").doesNotExist();
+    }
+
+    /** A frame stored twice in one assembly (a retry): the copy left out is released too, and the log goes. */
+    @Test
+    void aCopyLeftOutOfTheSegmentIsReleasedWithIt() throws Exception {
+        FrameStore store = store();
+        List<FrameRef> stored = storeFrames(store, 10);
+        List<FrameRef> withRetry = new ArrayList<>(stored);
+        withRetry.add(store(store, 3, jpeg()));
+        writer(store).write(assembly(withRetry), "predicate");
+        assertThat(data.resolve("incoming/cam/s1/seg-0")).doesNotExist();
+    }
+
     /** Group commit under load: frames stored concurrently into one log all come back, byte for byte. */
     @Test
     void framesStoredConcurrentlyAreAllInTheLogIntact() throws Exception {
@@ -229,7 +271,7 @@ class SegmentWriterTest {
     }
 
     private static FrameRef store(FrameStore store, int frame, byte[] jpeg) {
-        return store.store(jpeg, meta(frame), new JpegCheck.Size(160, 120));
+        return store.store(jpeg, meta(frame), new JpegCheck.Size(160, 120), "full");
     }
 
     private static SegmentAssembly assembly(List<FrameRef> frames) {

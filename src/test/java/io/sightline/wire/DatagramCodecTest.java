@@ -78,7 +78,7 @@ class DatagramCodecTest {
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         DetectionDatagrams planner = new DetectionDatagrams(1000,
-                new DetectionDatagrams.Sender("cam", "s", KEY, () -> 7, () -> DetectionDatagram.STREAMING, 9601),
+                new DetectionDatagrams.Sender("cam", "s", KEY, () -> 7, () -> DetectionDatagram.STREAMING, 9601, () -> null),
                 meters.counter("sent"), meters.counter("bytes"));
         List<DetectionDatagram> sent = new ArrayList<>();
         for (int frame = 0; frame < 40; frame++) {

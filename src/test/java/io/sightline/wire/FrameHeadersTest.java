@@ -24,7 +24,7 @@ class FrameHeadersTest {
         FrameMeta meta = new FrameMeta("cam-1", "20261125T101010Z-ab12", 123, 1_700_000_000_123L,
                 "20261125T101010Z-ab12-00003", 100, true, List.of(new Detection("motion", 0.75, new int[] {10, 20, 30, 40})));
         Exchange sent = exchange();
-        headers.write(meta, sent.getMessage());
+        headers.write(meta, "full", sent.getMessage());
 
         Exchange received = exchange();
         sent.getMessage().getHeaders().forEach((k, v) -> received.getMessage().setHeader(k, String.valueOf(v)));

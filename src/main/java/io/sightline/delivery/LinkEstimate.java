@@ -1,0 +1,276 @@
+package io.sightline.delivery;
+
+import org.apache.camel.Body;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * What the uplink carries now, from the sender's own acknowledgements - no probe traffic, nothing from the
+ * receiver but its answers. The control law (docs/reliability.md, "Live on a thin link"):
+ * <ul>
+ *   <li><b>Delivery rate</b>: each acknowledgement is a BBR-style rate sample, the bytes acknowledged since the
+ *   acknowledged request was sent divided by the time since the acknowledgement seen then; the delivery rate is
+ *   the largest sample of the last {@link #RATE_WINDOW_NANOS}. It is what the link carried, not more. A sample of
+ *   a request sent while less than the path's worth at the estimate was in flight is <i>app-limited</i>: it says
+ *   how little there was to send, not how little the link carries.</li>
+ *   <li><b>Queue delay</b>: a request's queue delay is its time to acknowledgement less the smallest of the last
+ *   {@link #MIN_WINDOW_NANOS} for requests of its size (within {@link #SIZE_CLASS_RATIO}: the path's own round
+ *   trip and transfer time, so a large frame among small ones is no queue); the queue delay is the smallest of
+ *   the last {@link #DELAY_WINDOW_NANOS}: how long every request now waits in a queue somewhere. The smallest,
+ *   not the median: a request held up by a lost packet (TCP retransmits it) is no queue.</li>
+ *   <li><b>Stall</b>: the oldest unanswered request has waited {@link #STALL_NANOS} longer than the path's own
+ *   time for its size (more than a TCP retransmission costs), and nothing was answered for as long: the link
+ *   carries (next to) nothing since a moment ago, and this shows before any answer does.</li>
+ *   <li><b>Back off fast</b>: on a failed request, a stall, or a queue delay above {@link #QUEUE_HIGH_NANOS}, the
+ *   estimate falls to {@link #BACKOFF} of what the link carries since it changed - the largest delivery rate
+ *   sample of the last {@link #RECENT_RATE_NANOS} that was not app-limited, or the bytes acknowledged in the last
+ *   {@link #THROUGHPUT_WINDOW_NANOS} if more (without either, or after a failure, of the estimate itself), but
+ *   unless requests stall, to no less than {@link #DEEPEST_CUT} of the estimate (what was acknowledged may be
+ *   low only because little was sent) - never up, at most once per {@link #BACKOFF_HOLD_NANOS}, so one queue is not counted twice.</li>
+ *   <li><b>Probe up gently</b>: while the queue delay stays under {@link #QUEUE_LOW_NANOS}, the estimate grows by
+ *   {@link #PROBE_PER_SECOND} of itself per second (at least {@link #PROBE_MIN_BPS}), but never above
+ *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.</li>
+ * </ul>
+ * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to the recent delivery
+ * rate if it is above it. It stays within [{@code minBps}, {@code maxBps}].
+ */
+public class LinkEstimate {
+
+    static final long RATE_WINDOW_NANOS = 2_000_000_000L;
+    static final long RECENT_RATE_NANOS = 500_000_000L;
+    static final long THROUGHPUT_WINDOW_NANOS = 1_000_000_000L;
+    static final long DELAY_WINDOW_NANOS = 500_000_000L;
+    static final long MIN_WINDOW_NANOS = 10_000_000_000L;
+    static final double SIZE_CLASS_RATIO = 1.2;
+    static final long QUEUE_HIGH_NANOS = 100_000_000L;
+    static final long QUEUE_LOW_NANOS = 30_000_000L;
+    static final double BACKOFF = 0.85;
+    static final double DEEPEST_CUT = 0.5;
+    static final long STALL_NANOS = 500_000_000L;
+    static final long BACKOFF_HOLD_NANOS = 250_000_000L;
+    static final double PROBE_PER_SECOND = 0.12;
+    static final double PROBE_MIN_BPS = 64_000;
+    static final double PROBE_CEILING = 1.2;
+
+    /**
+     * When a request went out, with the acknowledged total and its time then, for its rate sample. Answered once:
+     * an answer after a failure (or the reverse) counts nothing.
+     */
+    public static final class Sent {
+        final long at;
+        final long deliveredBefore;
+        final long deliveredAtBefore;
+        final int bytes;
+        final boolean appLimited;
+        private boolean answered;
+
+        Sent(long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
+            this.at = at;
+            this.deliveredBefore = deliveredBefore;
+            this.deliveredAtBefore = deliveredAtBefore;
+            this.bytes = bytes;
+            this.appLimited = appLimited;
+        }
+    }
+
+    /** A rate or delay sample; {@code appLimited}: taken while the sender did not fill the path (rates only). */
+    private record Sample(long at, double value, boolean appLimited) {
+    }
+
+    private final double minBps;
+    private final double maxBps;
+    private final LongSupplier nanos;
+    private double estimate;
+    private long delivered;
+    private long deliveredAt;
+    private long inFlightBytes;
+    private long lastUpdate;
+    private long lastBackoff = Long.MIN_VALUE / 2;
+    private final ArrayDeque<Sample> rates = new ArrayDeque<>();
+    private final ArrayDeque<Sample> queueDelays = new ArrayDeque<>();
+    private final ArrayDeque<Sample> acknowledgedBytes = new ArrayDeque<>();
+    private final Set<Sent> unanswered = new LinkedHashSet<>();
+    private final Map<Integer, ArrayDeque<Sample>> minLatenciesBySize = new HashMap<>();
+    private final ArrayDeque<Sample> minLatencies = new ArrayDeque<>();
+
+    public LinkEstimate(double initialBps, double minBps, double maxBps, LongSupplier nanos) {
+        this.minBps = minBps;
+        this.maxBps = maxBps;
+        this.nanos = nanos;
+        this.estimate = Math.max(minBps, Math.min(maxBps, initialBps));
+        this.lastUpdate = nanos.getAsLong();
+        this.deliveredAt = lastUpdate;
+    }
+
+    /** A request of {@code bytes} goes out now; give the result back to {@link #acknowledged} or {@link #failed}. */
+    public synchronized Sent sending(@Body byte[] body) {
+        return sending(body.length);
+    }
+
+    synchronized Sent sending(int bytes) {
+        // what is in flight then is less than the path holds at the estimate: its rate sample says how much the
+        // sender had to send, not what the link carries
+        boolean appLimited = inFlightBytes < estimate / 8 * minLatencyNanos() / 1e9;
+        inFlightBytes += bytes;
+        Sent sent = new Sent(nanos.getAsLong(), delivered, deliveredAt, bytes, appLimited);
+        unanswered.add(sent);
+        return sent;
+    }
+
+    /** The request was answered (any status: the link carried it). */
+    public synchronized void acknowledged(Sent sent) {
+        if (sent == null || sent.answered) {
+            return;
+        }
+        sent.answered = true;
+        unanswered.remove(sent);
+        long now = nanos.getAsLong();
+        inFlightBytes -= sent.bytes;
+        delivered += sent.bytes;
+        deliveredAt = now;
+        add(acknowledgedBytes, new Sample(now, sent.bytes, false), THROUGHPUT_WINDOW_NANOS);
+        long interval = now - sent.deliveredAtBefore;
+        if (interval > 0) {
+            add(rates, new Sample(now, (delivered - sent.deliveredBefore) * 8e9 / interval, sent.appLimited), RATE_WINDOW_NANOS);
+        }
+        long latency = now - sent.at;
+        addMin(minLatencies, now, latency);
+        // compared with the best time of requests of its size: a large frame is no queue
+        ArrayDeque<Sample> best = minLatenciesBySize.computeIfAbsent(sizeClass(sent.bytes), k -> new ArrayDeque<>());
+        addMin(best, now, latency);
+        add(queueDelays, new Sample(now, latency - best.peekFirst().value(), false), DELAY_WINDOW_NANOS);
+        update(now, false);
+    }
+
+    /**
+     * Route step after every request, however it ended: one that was not answered failed (a timeout, a refused
+     * or broken connection, an open circuit). Nothing for a request already answered.
+     */
+    public synchronized void settled(Sent sent) {
+        failed(sent);
+    }
+
+    /** No answer came. */
+    synchronized void failed(Sent sent) {
+        if (sent == null || sent.answered) {
+            return;
+        }
+        sent.answered = true;
+        unanswered.remove(sent);
+        inFlightBytes -= sent.bytes;
+        update(nanos.getAsLong(), true);
+    }
+
+    /** Bits per second the link is estimated to carry now. */
+    public synchronized double bps() {
+        update(nanos.getAsLong(), false);
+        return estimate;
+    }
+
+    /** Bytes sent and not yet answered. */
+    public synchronized long inFlightBytes() {
+        return inFlightBytes;
+    }
+
+    /** The largest delivery-rate sample of the last seconds (bits/s), 0 before the first acknowledgement. */
+    public synchronized double deliveryBps() {
+        prune(rates, nanos.getAsLong(), RATE_WINDOW_NANOS);
+        return rates.stream().mapToDouble(Sample::value).max().orElse(0);
+    }
+
+    /**
+     * The smallest queue delay (time to acknowledgement less the smallest of the last ten seconds for requests of
+     * its size) of the last half second, ns; 0 without.
+     */
+    public synchronized long queueDelayNanos() {
+        long now = nanos.getAsLong();
+        prune(queueDelays, now, DELAY_WINDOW_NANOS);
+        return (long) queueDelays.stream().mapToDouble(Sample::value).min().orElse(0);
+    }
+
+    /**
+     * How much longer than the path's own time for its size the oldest unanswered request has waited so far: a
+     * link that suddenly carries much less shows here before any answer does.
+     */
+    private long waitingNanos(long now) {
+        if (unanswered.isEmpty()) {
+            return 0;
+        }
+        Sent oldest = unanswered.iterator().next();
+        ArrayDeque<Sample> best = minLatenciesBySize.get(sizeClass(oldest.bytes));
+        prune(minLatencies, now, MIN_WINDOW_NANOS);
+        double own = best != null && !best.isEmpty() ? best.peekFirst().value()
+                : minLatencies.isEmpty() ? Double.MAX_VALUE : minLatencies.peekFirst().value() + oldest.bytes * 8e9 / estimate;
+        return (long) Math.max(0, now - oldest.at - own);
+    }
+
+    /** Bits per second acknowledged over the last {@link #THROUGHPUT_WINDOW_NANOS}. */
+    private double throughputBps(long now) {
+        prune(acknowledgedBytes, now, THROUGHPUT_WINDOW_NANOS);
+        return acknowledgedBytes.stream().mapToDouble(Sample::value).sum() * 8e9 / THROUGHPUT_WINDOW_NANOS;
+    }
+
+    /** Requests within a {@link #SIZE_CLASS_RATIO} of each other in size take about as long to transfer. */
+    private static int sizeClass(int bytes) {
+        return (int) Math.floor(Math.log(Math.max(1, bytes)) / Math.log(SIZE_CLASS_RATIO));
+    }
+
+    /** The smallest time to acknowledgement of the last ten seconds, ns (the path's round trip and transfer). */
+    public synchronized long minLatencyNanos() {
+        prune(minLatencies, nanos.getAsLong(), MIN_WINDOW_NANOS);
+        return minLatencies.isEmpty() ? 0 : (long) minLatencies.peekFirst().value();
+    }
+
+    private void update(long now, boolean failure) {
+        double elapsedSeconds = Math.max(0, now - lastUpdate) / 1e9;
+        lastUpdate = now;
+        long queue = queueDelayNanos();
+        double recent = rates.stream().filter(r -> now - r.at() <= RECENT_RATE_NANOS && !r.appLimited())
+                .mapToDouble(Sample::value).max().orElse(0);
+        // nothing answered for a while, and a request waits far longer than its size takes: the link carries
+        // (next to) nothing now. Not one request held up by a lost packet while the others get through
+        boolean stalled = waitingNanos(now) > STALL_NANOS && now - deliveredAt > STALL_NANOS;
+        if ((failure || stalled || queue > QUEUE_HIGH_NANOS) && now - lastBackoff >= BACKOFF_HOLD_NANOS) {
+            // down to a share of what the link carries now: the recent sample that filled the path, or what was
+            // acknowledged in the last second; without either (or after a failure), of the estimate itself; by
+            // half at most, as what was acknowledged may be low only because little was sent
+            double carried = Math.max(recent, throughputBps(now));
+            double target = BACKOFF * (carried > 0 && !failure ? carried : estimate);
+            // while requests stall the link is full: what was acknowledged is what it carries
+            estimate = Math.min(estimate, stalled ? target : Math.max(target, DEEPEST_CUT * estimate));
+            lastBackoff = now;
+        } else if (!failure && queue >= QUEUE_LOW_NANOS && recent > 0) {
+            estimate = Math.min(estimate, recent); // a queue is forming: no more than gets through
+        } else if (!failure && queue < QUEUE_LOW_NANOS && elapsedSeconds > 0) {
+            double grown = estimate + Math.max(estimate * PROBE_PER_SECOND, PROBE_MIN_BPS) * elapsedSeconds;
+            double ceiling = Math.max(minBps, PROBE_CEILING * deliveryBps());
+            estimate = Math.max(estimate, Math.min(grown, ceiling));
+        }
+        estimate = Math.max(minBps, Math.min(maxBps, estimate));
+    }
+
+    private static void add(ArrayDeque<Sample> window, Sample sample, long keepNanos) {
+        window.addLast(sample);
+        prune(window, sample.at(), keepNanos);
+    }
+
+    /** A monotonic deque: its first element is the minimum of the last {@link #MIN_WINDOW_NANOS}. */
+    private static void addMin(ArrayDeque<Sample> window, long now, double value) {
+        while (!window.isEmpty() && window.peekLast().value() >= value) {
+            window.pollLast();
+        }
+        window.addLast(new Sample(now, value, false));
+        prune(window, now, MIN_WINDOW_NANOS);
+    }
+
+    private static void prune(ArrayDeque<Sample> window, long now, long keepNanos) {
+        while (!window.isEmpty() && now - window.peekFirst().at() > keepNanos) {
+            window.pollFirst();
+        }
+    }
+}

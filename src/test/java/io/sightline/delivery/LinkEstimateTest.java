@@ -1,0 +1,155 @@
+package io.sightline.delivery;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The control law against a simulated bottleneck (a FIFO queue of a given rate behind 100 ms of round trip) in
+ * simulated time: a sender that always has something to send (live frames and an archive backlog) sends
+ * whenever what is in flight fits the estimate times the round trip, paced at the estimate. The estimate must
+ * follow the link down fast and up gently.
+ */
+class LinkEstimateTest {
+
+    private static final long MS = 1_000_000L;
+
+    /** Simulated time, a bottleneck and a backlogged sender; records the estimate every 100 ms. */
+    private static final class Link {
+        long now;
+        double rateBps;
+        long busyUntil;
+        final LinkEstimate estimate = new LinkEstimate(2_000_000, 200_000, 100_000_000, () -> now);
+        final PriorityQueue<long[]> acks = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        final List<LinkEstimate.Sent> sent = new ArrayList<>();
+        long nextSend;
+        /** Every {@code bigEvery}-th request is {@code bigBytes} (a full-quality archive frame), the others 25 kB. */
+        int bigEvery = Integer.MAX_VALUE;
+        int bigBytes;
+
+        /** Runs until {@code untilMs}, with the link at {@code mbps}; returns the estimate at each 100 ms, Mbit/s. */
+        List<Double> run(double mbps, long untilMs) {
+            rateBps = mbps * 1e6;
+            List<Double> trace = new ArrayList<>();
+            long nextTrace = now;
+            while (now < untilMs * MS) {
+                while (!acks.isEmpty() && acks.peek()[0] <= now) {
+                    estimate.acknowledged(sent.get((int) acks.poll()[1]));
+                }
+                double bps = estimate.bps();
+                long window = (long) (bps / 8 * Math.max(0.1, estimate.minLatencyNanos() / 1e9 + 0.05));
+                int bytes = sent.size() % bigEvery == bigEvery - 1 ? bigBytes : 25_000;
+                if (now >= nextSend && estimate.inFlightBytes() + bytes <= Math.max(window, 2 * bytes)) {
+                    LinkEstimate.Sent s = estimate.sending(bytes);
+                    sent.add(s);
+                    long arrive = now + 50 * MS;
+                    long start = Math.max(arrive, busyUntil);
+                    busyUntil = start + (long) (bytes * 8e9 / rateBps);
+                    acks.add(new long[] {busyUntil + 50 * MS, sent.size() - 1});
+                    nextSend = now + (long) (bytes * 8e9 / bps);
+                }
+                if (now >= nextTrace) {
+                    trace.add(bps / 1e6);
+                    nextTrace += 100 * MS;
+                }
+                now += MS;
+            }
+            return trace;
+        }
+    }
+
+    @Test
+    void followsTheLinkDownFastAndUpGently() {
+        Link link = new Link();
+        List<Double> eight = link.run(8, 40_000);
+        System.out.println("ESTIMATE 8 Mbit/s " + summary(eight));
+        steady(eight.subList(250, 400), 8);
+
+        List<Double> one = link.run(1, 100_000);
+        System.out.println("ESTIMATE 1 Mbit/s " + summary(one));
+        assertThat(one.get(30)).as("3 s after the drop to 1 Mbit/s").isLessThanOrEqualTo(1.3);
+        steady(one.subList(100, one.size()), 1);
+
+        List<Double> two = link.run(2, 130_000);
+        System.out.println("ESTIMATE 2 Mbit/s " + summary(two));
+        steady(two.subList(150, two.size()), 2);
+
+        List<Double> back = link.run(8, 160_000);
+        System.out.println("ESTIMATE 8 Mbit/s again " + summary(back));
+        assertThat(back.get(200)).as("20 s after the rate came back").isGreaterThanOrEqualTo(5.5);
+    }
+
+    /** Settled on the link's rate: each 5 s on average within 20 % of it, never off by more than half. */
+    private static void steady(List<Double> trace, double mbps) {
+        for (int i = 0; i + 50 <= trace.size(); i += 50) {
+            double mean = trace.subList(i, i + 50).stream().mapToDouble(d -> d).average().orElse(0);
+            assertThat(mean).as("mean of 5 s at %s Mbit/s", mbps).isBetween(0.8 * mbps, 1.2 * mbps);
+        }
+        assertThat(trace).as("at %s Mbit/s", mbps).allSatisfy(m -> assertThat(m).isBetween(0.6 * mbps, 1.5 * mbps));
+    }
+
+    /** Min / mean / max of each 5 s of a trace of 100 ms samples. */
+    private static String summary(List<Double> trace) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < trace.size(); i += 50) {
+            List<Double> part = trace.subList(i, Math.min(trace.size(), i + 50));
+            out.append(String.format("| %d s: %.2f/%.2f/%.2f ", i / 10, part.stream().mapToDouble(d -> d).min().orElse(0),
+                    part.stream().mapToDouble(d -> d).average().orElse(0), part.stream().mapToDouble(d -> d).max().orElse(0)));
+        }
+        return out.toString();
+    }
+
+    @Test
+    void aLargeRequestAmongSmallOnesIsNoQueue() {
+        Link link = new Link();
+        link.bigEvery = 4;
+        link.bigBytes = 250_000; // a quarter of a second at 8 Mbit/s
+        List<Double> eight = link.run(8, 40_000);
+        System.out.println("ESTIMATE 8 Mbit/s, mixed sizes " + summary(eight));
+        steady(eight.subList(250, 400), 8);
+    }
+
+    /** A link that suddenly carries almost nothing shows in the requests still waiting, before any answer. */
+    @Test
+    void aStalledRequestBacksOffBeforeItIsAnswered() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
+        for (int i = 0; i < 20; i++) { // 25 kB every 50 ms, answered after 80 ms: 4 Mbit/s on a fast path
+            LinkEstimate.Sent s = estimate.sending(25_000);
+            now[0] += 80 * MS;
+            estimate.acknowledged(s);
+        }
+        double before = estimate.bps();
+        estimate.sending(25_000);
+        now[0] += 300 * MS;
+        assertThat(estimate.bps()).as("waiting 300 ms: a TCP retransmission, no stall yet").isEqualTo(before);
+        LinkEstimate.Sent other = estimate.sending(25_000);
+        now[0] += 80 * MS;
+        estimate.acknowledged(other); // on another connection, in its usual time
+        now[0] += 320 * MS;
+        assertThat(estimate.bps()).as("waiting 700 ms while another was answered 320 ms ago: a lost packet").isEqualTo(before);
+        now[0] += 300 * MS;
+        assertThat(estimate.bps()).as("waiting 1 s, nothing answered for 700 ms: stalled").isLessThan(before);
+        estimate.settled(estimate.sending(1_000));
+        assertThat(estimate.inFlightBytes()).as("settled without an answer: failed, no longer in flight").isEqualTo(25_000);
+    }
+
+    @Test
+    void failuresBackOffAtOnceAndTheEstimateStaysWithinItsBounds() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(4_000_000, 500_000, 5_000_000, () -> now[0]);
+        LinkEstimate.Sent s = estimate.sending(10_000);
+        estimate.failed(s);
+        assertThat(estimate.bps()).isEqualTo(0.85 * 4_000_000);
+        assertThat(estimate.inFlightBytes()).isZero();
+        for (int i = 0; i < 40; i++) {
+            now[0] += 600 * MS;
+            estimate.failed(estimate.sending(10_000));
+        }
+        assertThat(estimate.bps()).isEqualTo(500_000);
+    }
+}

@@ -1,0 +1,97 @@
+package io.sightline.delivery;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sightline.monitor.SightlineMetrics;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The live lane's decisions, frame by frame, against a link estimate held at a given rate. */
+class LiveLaneTest {
+
+    private static final Ladder LADDER = Ladder.parse(new Ladder.Rung(640, 480, 20, 80),
+            "640x480@20/60,480x360@20/50,320x240@20/50,320x240@10/40,320x240@5/35");
+    private static final byte[] FULL = new byte[25_000];
+    private static final Object IMAGE = new Object();
+
+    private final long[] now = {0};
+
+    private LiveLane lane(double bps, LiveLane.Policy policy) {
+        LinkEstimate link = new LinkEstimate(bps, bps, bps, () -> now[0]);
+        return new LiveLane(LADDER, policy, 0.85, 100, 0, false, link, () -> now[0],
+                new SightlineMetrics(new SimpleMeterRegistry()), "cam");
+    }
+
+    /** Plans {@code frames} frames at 20 fps; reduced copies are a share of the full size by pixels and quality. */
+    private List<LiveLane.Plan> feed(LiveLane lane, int frames) {
+        List<LiveLane.Plan> plans = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            LiveLane.Plan plan = lane.plan(FULL, IMAGE);
+            if (plan.live() && plan.rung() > 0) {
+                Ladder.Rung r = LADDER.get(plan.rung());
+                lane.encoded(plan, new byte[(int) (FULL.length * (r.width() * r.height() / (640.0 * 480)) * r.quality() / 80)]);
+            }
+            plans.add(plan);
+            now[0] += 50_000_000L;
+        }
+        return plans;
+    }
+
+    @Test
+    void aFastLinkCarriesEveryFrameLiveAtFullQualityAndArchivesNothing() {
+        List<LiveLane.Plan> plans = feed(lane(20_000_000, LiveLane.Policy.ADAPTIVE), 100);
+        assertThat(plans).allSatisfy(p -> assertThat(p).isEqualTo(new LiveLane.Plan(0, true, false)));
+    }
+
+    @Test
+    void aThinLinkGetsTheBestRungThatFitsAndEveryReducedFrameIsArchived() {
+        LiveLane lane = lane(1_000_000, LiveLane.Policy.ADAPTIVE);
+        List<LiveLane.Plan> plans = feed(lane, 100).subList(20, 100);
+        // 0.85 Mbit/s: 320x240 at q50 and 20 fps (about 0.63 Mbit/s) fits, 480x360 (about 1.4) does not
+        assertThat(plans).extracting(LiveLane.Plan::rung).containsOnly(3);
+        assertThat(plans).filteredOn(LiveLane.Plan::live).hasSizeGreaterThan(70);
+        assertThat(plans).allSatisfy(p -> assertThat(p.archive()).isTrue());
+        assertThat(plans.get(0).quality()).isEqualTo("reduced");
+    }
+
+    @Test
+    void aLowerRungSendsFewerFramesAndWhatIsInFlightHoldsBackTheRest() {
+        LiveLane slow = lane(300_000, LiveLane.Policy.ADAPTIVE);
+        List<LiveLane.Plan> plans = feed(slow, 200).subList(40, 200);
+        assertThat(plans).extracting(LiveLane.Plan::rung).containsOnly(4); // 320x240 at 10 fps
+        assertThat(plans.stream().filter(LiveLane.Plan::live).count()).isBetween(70L, 80L);
+
+        LiveLane busy = lane(1_000_000, LiveLane.Policy.ADAPTIVE);
+        feed(busy, 40);
+        busy.link().sending(200_000); // a backlog in flight: nothing more fits the link's round trip
+        assertThat(feed(busy, 20)).allSatisfy(p -> assertThat(p.live()).isFalse()).allSatisfy(p -> assertThat(p.archive()).isTrue());
+    }
+
+    @Test
+    void thePoliciesFullOnlyAndLiveOnly() {
+        assertThat(feed(lane(300_000, LiveLane.Policy.FULL_ONLY), 50))
+                .allSatisfy(p -> assertThat(p).isEqualTo(new LiveLane.Plan(0, true, false)));
+        assertThat(feed(lane(1_000_000, LiveLane.Policy.LIVE_ONLY), 50)).allSatisfy(p -> assertThat(p.archive()).isFalse());
+        assertThat(LiveLane.Policy.parse("full-only")).isEqualTo(LiveLane.Policy.FULL_ONLY);
+    }
+
+    @Test
+    void aPreRollFrameWithoutItsImageGoesLiveOnlyAtFullQuality() {
+        LiveLane lane = lane(1_000_000, LiveLane.Policy.ADAPTIVE);
+        feed(lane, 40);
+        LiveLane.Plan preRoll = lane.plan(FULL, null);
+        assertThat(preRoll.live()).isFalse();
+        assertThat(preRoll.archive()).isTrue();
+    }
+
+    @Test
+    void theLadderIsParsedBestFirstAndRungsAboveTheCaptureAreRefused() {
+        assertThat(LADDER.size()).isEqualTo(6);
+        assertThat(LADDER.get(3).describe()).isEqualTo("320x240@20/50");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Ladder.parse(new Ladder.Rung(640, 480, 20, 80), "320x240@20/50,640x480@20/50"))
+                .hasMessageContaining("must be below");
+    }
+}
