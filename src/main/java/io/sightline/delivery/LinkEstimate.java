@@ -78,8 +78,8 @@ public class LinkEstimate {
         }
     }
 
-    /** A rate or delay sample; {@code appLimited}: taken while the sender did not fill the path (rates only). */
-    private record Sample(long at, double value, boolean appLimited) {
+    /** A rate, delay or byte count at a moment. */
+    private record Sample(long at, double value) {
     }
 
     private final double minBps;
@@ -91,9 +91,13 @@ public class LinkEstimate {
     private long inFlightBytes;
     private long lastUpdate;
     private long lastBackoff = Long.MIN_VALUE / 2;
-    private final ArrayDeque<Sample> rates = new ArrayDeque<>();
-    private final ArrayDeque<Sample> queueDelays = new ArrayDeque<>();
+    // windows kept as monotonic deques (first element: the window's extreme) and a running sum: each step is
+    // constant time however many requests a second go out
+    private final ArrayDeque<Sample> maxRates = new ArrayDeque<>();
+    private final ArrayDeque<Sample> maxRecentFullRates = new ArrayDeque<>();
+    private final ArrayDeque<Sample> minQueueDelays = new ArrayDeque<>();
     private final ArrayDeque<Sample> acknowledgedBytes = new ArrayDeque<>();
+    private double acknowledgedSum;
     private final Set<Sent> unanswered = new LinkedHashSet<>();
     private final Map<Integer, ArrayDeque<Sample>> minLatenciesBySize = new HashMap<>();
     private final ArrayDeque<Sample> minLatencies = new ArrayDeque<>();
@@ -133,17 +137,22 @@ public class LinkEstimate {
         inFlightBytes -= sent.bytes;
         delivered += sent.bytes;
         deliveredAt = now;
-        add(acknowledgedBytes, new Sample(now, sent.bytes, false), THROUGHPUT_WINDOW_NANOS);
+        acknowledgedBytes.addLast(new Sample(now, sent.bytes));
+        acknowledgedSum += sent.bytes;
         long interval = now - sent.deliveredAtBefore;
         if (interval > 0) {
-            add(rates, new Sample(now, (delivered - sent.deliveredBefore) * 8e9 / interval, sent.appLimited), RATE_WINDOW_NANOS);
+            double rate = (delivered - sent.deliveredBefore) * 8e9 / interval;
+            addExtreme(maxRates, now, -rate, RATE_WINDOW_NANOS);
+            if (!sent.appLimited) {
+                addExtreme(maxRecentFullRates, now, -rate, RECENT_RATE_NANOS);
+            }
         }
         long latency = now - sent.at;
-        addMin(minLatencies, now, latency);
+        addExtreme(minLatencies, now, latency, MIN_WINDOW_NANOS);
         // compared with the best time of requests of its size: a large frame is no queue
         ArrayDeque<Sample> best = minLatenciesBySize.computeIfAbsent(sizeClass(sent.bytes), k -> new ArrayDeque<>());
-        addMin(best, now, latency);
-        add(queueDelays, new Sample(now, latency - best.peekFirst().value(), false), DELAY_WINDOW_NANOS);
+        addExtreme(best, now, latency, MIN_WINDOW_NANOS);
+        addExtreme(minQueueDelays, now, latency - best.peekFirst().value(), DELAY_WINDOW_NANOS);
         update(now, false);
     }
 
@@ -179,8 +188,8 @@ public class LinkEstimate {
 
     /** The largest delivery-rate sample of the last seconds (bits/s), 0 before the first acknowledgement. */
     public synchronized double deliveryBps() {
-        prune(rates, nanos.getAsLong(), RATE_WINDOW_NANOS);
-        return rates.stream().mapToDouble(Sample::value).max().orElse(0);
+        prune(maxRates, nanos.getAsLong(), RATE_WINDOW_NANOS);
+        return maxRates.isEmpty() ? 0 : -maxRates.peekFirst().value();
     }
 
     /**
@@ -189,8 +198,8 @@ public class LinkEstimate {
      */
     public synchronized long queueDelayNanos() {
         long now = nanos.getAsLong();
-        prune(queueDelays, now, DELAY_WINDOW_NANOS);
-        return (long) queueDelays.stream().mapToDouble(Sample::value).min().orElse(0);
+        prune(minQueueDelays, now, DELAY_WINDOW_NANOS);
+        return minQueueDelays.isEmpty() ? 0 : (long) minQueueDelays.peekFirst().value();
     }
 
     /**
@@ -203,6 +212,9 @@ public class LinkEstimate {
         }
         Sent oldest = unanswered.iterator().next();
         ArrayDeque<Sample> best = minLatenciesBySize.get(sizeClass(oldest.bytes));
+        if (best != null) {
+            prune(best, now, MIN_WINDOW_NANOS);
+        }
         prune(minLatencies, now, MIN_WINDOW_NANOS);
         double own = best != null && !best.isEmpty() ? best.peekFirst().value()
                 : minLatencies.isEmpty() ? Double.MAX_VALUE : minLatencies.peekFirst().value() + oldest.bytes * 8e9 / estimate;
@@ -211,8 +223,10 @@ public class LinkEstimate {
 
     /** Bits per second acknowledged over the last {@link #THROUGHPUT_WINDOW_NANOS}. */
     private double throughputBps(long now) {
-        prune(acknowledgedBytes, now, THROUGHPUT_WINDOW_NANOS);
-        return acknowledgedBytes.stream().mapToDouble(Sample::value).sum() * 8e9 / THROUGHPUT_WINDOW_NANOS;
+        while (!acknowledgedBytes.isEmpty() && now - acknowledgedBytes.peekFirst().at() > THROUGHPUT_WINDOW_NANOS) {
+            acknowledgedSum -= acknowledgedBytes.pollFirst().value();
+        }
+        return acknowledgedSum * 8e9 / THROUGHPUT_WINDOW_NANOS;
     }
 
     /** Requests within a {@link #SIZE_CLASS_RATIO} of each other in size take about as long to transfer. */
@@ -230,8 +244,8 @@ public class LinkEstimate {
         double elapsedSeconds = Math.max(0, now - lastUpdate) / 1e9;
         lastUpdate = now;
         long queue = queueDelayNanos();
-        double recent = rates.stream().filter(r -> now - r.at() <= RECENT_RATE_NANOS && !r.appLimited())
-                .mapToDouble(Sample::value).max().orElse(0);
+        prune(maxRecentFullRates, now, RECENT_RATE_NANOS);
+        double recent = maxRecentFullRates.isEmpty() ? 0 : -maxRecentFullRates.peekFirst().value();
         // nothing answered for a while, and a request waits far longer than its size takes: the link carries
         // (next to) nothing now. Not one request held up by a lost packet while the others get through
         boolean stalled = waitingNanos(now) > STALL_NANOS && now - deliveredAt > STALL_NANOS;
@@ -254,18 +268,16 @@ public class LinkEstimate {
         estimate = Math.max(minBps, Math.min(maxBps, estimate));
     }
 
-    private static void add(ArrayDeque<Sample> window, Sample sample, long keepNanos) {
-        window.addLast(sample);
-        prune(window, sample.at(), keepNanos);
-    }
-
-    /** A monotonic deque: its first element is the minimum of the last {@link #MIN_WINDOW_NANOS}. */
-    private static void addMin(ArrayDeque<Sample> window, long now, double value) {
+    /**
+     * Adds to a monotonic deque whose first element is the smallest value of the last {@code keepNanos} (a
+     * maximum is kept as the minimum of negated values).
+     */
+    private static void addExtreme(ArrayDeque<Sample> window, long now, double value, long keepNanos) {
         while (!window.isEmpty() && window.peekLast().value() >= value) {
             window.pollLast();
         }
-        window.addLast(new Sample(now, value, false));
-        prune(window, now, MIN_WINDOW_NANOS);
+        window.addLast(new Sample(now, value));
+        prune(window, now, keepNanos);
     }
 
     private static void prune(ArrayDeque<Sample> window, long now, long keepNanos) {

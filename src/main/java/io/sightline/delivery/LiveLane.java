@@ -78,6 +78,7 @@ public class LiveLane {
     private int rung;
     private long lastChange;
     private final ArrayDeque<long[]> liveSent = new ArrayDeque<>();
+    private long liveSentBytes;
     private long archiveNextAt;
     private long lastArchiveAt;
     private int lastArchiveBytes;
@@ -283,13 +284,14 @@ public class LiveLane {
 
     private void countLive(long now, long bytes) {
         liveSent.addLast(new long[] {now, bytes});
+        liveSentBytes += bytes;
     }
 
     /** Bits per second the live lane sent in the last second. */
     private double liveBps(long now) {
         while (!liveSent.isEmpty() && now - liveSent.peekFirst()[0] > LIVE_RATE_WINDOW_NANOS) {
-            liveSent.pollFirst();
+            liveSentBytes -= liveSent.pollFirst()[1];
         }
-        return liveSent.stream().mapToLong(s -> s[1]).sum() * 8e9 / LIVE_RATE_WINDOW_NANOS;
+        return liveSentBytes * 8e9 / LIVE_RATE_WINDOW_NANOS;
     }
 }
