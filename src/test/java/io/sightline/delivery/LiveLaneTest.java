@@ -20,9 +20,34 @@ class LiveLaneTest {
     private final long[] now = {0};
 
     private LiveLane lane(double bps, LiveLane.Policy policy) {
-        LinkEstimate link = new LinkEstimate(bps, bps, bps, () -> now[0]);
+        return lane(new LinkEstimate(bps, bps, bps, () -> now[0]), policy);
+    }
+
+    private LiveLane lane(LinkEstimate link, LiveLane.Policy policy) {
         return new LiveLane(LADDER, policy, 0.85, 100, 0, false, link, () -> now[0],
                 new SightlineMetrics(new SimpleMeterRegistry()), "cam");
+    }
+
+    /**
+     * The archive lane's turn: a full-quality frame larger than a thin link's whole window still goes while only
+     * the live lane's own round trip is in flight, the next waits for the pace (what live leaves), and a full
+     * window refuses it, which rolls the spool file back for the next poll.
+     */
+    @Test
+    void theArchiveLaneGoesWithWhatLiveLeavesAndStepsAsideWhenTheLinkIsFull() throws Exception {
+        LinkEstimate link = new LinkEstimate(1_000_000, 1_000_000, 1_000_000, () -> now[0]);
+        LiveLane lane = lane(link, LiveLane.Policy.ADAPTIVE);
+        feed(lane, 40); // live settles on a rung that fits 1 Mbit/s
+        lane.awaitArchiveTurn(FULL, 0);
+        assertThat(lane.archiveBps()).as("what live leaves of 0.95 x the estimate").isLessThan(950_000).isPositive();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lane.awaitArchiveTurn(FULL, 0))
+                .as("the next frame waits for the pace").isInstanceOf(LiveLane.ArchiveLaneBusyException.class);
+        now[0] += (long) (FULL.length * 8e9 / lane.archiveBps()) + 1;
+        LinkEstimate.Sent inFlight = link.sending(100_000); // the link is full
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lane.awaitArchiveTurn(FULL, 0))
+                .isInstanceOf(LiveLane.ArchiveLaneBusyException.class);
+        link.acknowledged(inFlight);
+        lane.awaitArchiveTurn(FULL, 0);
     }
 
     /** Plans {@code frames} frames at 20 fps; reduced copies are a share of the full size by pixels and quality. */
