@@ -2,6 +2,7 @@ package io.sightline.delivery;
 
 import io.micrometer.core.instrument.Counter;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.FrameHeaders;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 
@@ -28,7 +29,7 @@ public class LiveLane {
 
         /** The frame's {@code Sightline-Quality}: the receiver keeps the best copy. */
         public String quality() {
-            return rung == 0 ? "full" : "reduced";
+            return rung == 0 ? FrameHeaders.FULL : FrameHeaders.REDUCED;
         }
 
         /**
