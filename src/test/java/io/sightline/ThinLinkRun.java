@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToDoubleFunction;
 
 import static org.awaitility.Awaitility.await;
 
@@ -42,15 +43,20 @@ final class ThinLinkRun {
 
     /** The sender's state at one moment (ms since the run started). */
     record Tick(long at, double linkMbit, int rung, double estimateMbit, double spooled, double acknowledgedBytes,
-                double inFlightBytes) {
+                double inFlightBytes, long wireBytes) {
     }
 
     /** What one phase looked like, from {@link #SETTLE_MILLIS} after it began to its end. */
     record PhaseFigures(Phase phase, long liveAgeP50, long liveAgeP95, long liveAgeP99, double liveFps, int smallestWidth,
-                        int smallestHeight, double acknowledgedMbit, long adaptMillis, double estimateHigh) {
+                        int smallestHeight, double acknowledgedMbit, double wireMbit, long adaptMillis, double estimateHigh) {
 
         double shareOfBottleneck() {
             return acknowledgedMbit / phase.mbit();
+        }
+
+        /** What the uplink carried with every header (HTTP, TCP, IP, Ethernet, retransmissions) of the bottleneck. */
+        double wireShareOfBottleneck() {
+            return wireMbit / phase.mbit();
         }
     }
 
@@ -106,7 +112,7 @@ final class ThinLinkRun {
             started = System.currentTimeMillis();
             try (Sightline tx = Sightline.start(sender)) {
                 Thread watcher = daemon(() -> watchLive(net, rx, running));
-                Thread sampler = daemon(() -> sample(sender, running));
+                Thread sampler = daemon(() -> sample(net, sender, running));
                 try {
                     for (int i = 0; i < profile.size(); i++) {
                         Phase phase = profile.get(i);
@@ -179,7 +185,7 @@ final class ThinLinkRun {
         }
     }
 
-    private void sample(Map<String, String> sender, AtomicBoolean running) {
+    private void sample(VethNamespace net, Map<String, String> sender, AtomicBoolean running) {
         while (running.get()) {
             try {
                 Map<String, Double> m = MonitoringTest.scrape(sender);
@@ -188,7 +194,7 @@ final class ThinLinkRun {
                         MonitoringTest.value(m, "sightline_link_estimate_bps") / 1e6,
                         MonitoringTest.value(m, "sightline_spool_frames"),
                         MonitoringTest.value(m, "sightline_bytes_acknowledged_total"),
-                        MonitoringTest.value(m, "sightline_link_in_flight_bytes"));
+                        MonitoringTest.value(m, "sightline_link_in_flight_bytes"), net.uplinkBytes());
                 synchronized (this) {
                     ticks.add(tick);
                     if (ticks.size() % 20 == 0) { // the timeline in the log, every 5 s
@@ -225,9 +231,8 @@ final class ThinLinkRun {
         ages.sort(null);
         double seconds = (span[1] - from) / 1000.0;
         List<Tick> inside = ticks.stream().filter(t -> t.at() >= from && t.at() < span[1]).toList();
-        double acknowledged = inside.size() < 2 ? 0
-                : (inside.get(inside.size() - 1).acknowledgedBytes() - inside.get(0).acknowledgedBytes()) * 8 / 1e6
-                / ((inside.get(inside.size() - 1).at() - inside.get(0).at()) / 1000.0);
+        double acknowledged = mbitOver(inside, Tick::acknowledgedBytes);
+        double wire = mbitOver(inside, Tick::wireBytes);
         double mbit = profile.get(i).mbit();
         long adapt = ticks.stream().filter(t -> t.at() >= span[0] && t.at() < span[1]
                         && Math.abs(t.estimateMbit() - mbit) <= 0.2 * mbit).findFirst()
@@ -235,7 +240,17 @@ final class ThinLinkRun {
         double high = inside.stream().mapToDouble(Tick::estimateMbit).max().orElse(0) / mbit;
         return new PhaseFigures(profile.get(i), percentile(ages, 0.5), percentile(ages, 0.95), percentile(ages, 0.99),
                 window.size() / seconds, window.stream().mapToInt(LiveParts.Part::width).min().orElse(0),
-                window.stream().mapToInt(LiveParts.Part::height).min().orElse(0), acknowledged, adapt, high);
+                window.stream().mapToInt(LiveParts.Part::height).min().orElse(0), acknowledged, wire, adapt, high);
+    }
+
+    /** Mbit/s of a byte counter between the first and the last of {@code ticks}. */
+    private static double mbitOver(List<Tick> ticks, ToDoubleFunction<Tick> bytes) {
+        if (ticks.size() < 2) {
+            return 0;
+        }
+        Tick first = ticks.get(0);
+        Tick last = ticks.get(ticks.size() - 1);
+        return (bytes.applyAsDouble(last) - bytes.applyAsDouble(first)) * 8 / 1e6 / ((last.at() - first.at()) / 1000.0);
     }
 
     /** Ms from the start of phase {@code i} until live frames came at full size again (-1: never). */

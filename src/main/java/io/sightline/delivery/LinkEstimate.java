@@ -32,9 +32,15 @@ import java.util.function.LongSupplier;
  *   {@link #THROUGHPUT_WINDOW_NANOS} if more (without either, or after a failure, of the estimate itself), but
  *   unless requests stall, to no less than {@link #DEEPEST_CUT} of the estimate (what was acknowledged may be
  *   low only because little was sent) - never up, at most once per {@link #BACKOFF_HOLD_NANOS}, so one queue is not counted twice.</li>
+ *   <li><b>Correct a stall's cut</b>: a cut made while nothing was answered is a guess. Until a request is
+ *   answered without a queue, each back-off raises the estimate to {@link #BACKOFF} of what the link carried since
+ *   its last answer before the stall, if more (at most the estimate before it): averaged over the stall, as the
+ *   answers held back by a lost packet arrive together, faster than the link carries.</li>
  *   <li><b>Probe up gently</b>: while the queue delay stays under {@link #QUEUE_LOW_NANOS}, the estimate grows by
  *   {@link #PROBE_PER_SECOND} of itself per second (at least {@link #PROBE_MIN_BPS}), but never above
- *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.</li>
+ *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.
+ *   After a stall that ended without a queue (a retransmission timeout looks the same as a rate that fell) by
+ *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until a queue forms.</li>
  * </ul>
  * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to the recent delivery
  * rate if it is above it. It stays within [{@code minBps}, {@code maxBps}].
@@ -54,6 +60,7 @@ public class LinkEstimate {
     static final long STALL_NANOS = 500_000_000L;
     static final long BACKOFF_HOLD_NANOS = 250_000_000L;
     static final double PROBE_PER_SECOND = 0.12;
+    static final double PROBE_AFTER_STALL_PER_SECOND = 1.0;
     static final double PROBE_MIN_BPS = 64_000;
     static final double PROBE_CEILING = 1.2;
 
@@ -91,6 +98,14 @@ public class LinkEstimate {
     private long inFlightBytes;
     private long lastUpdate;
     private long lastBackoff = Long.MIN_VALUE / 2;
+    /** Since a stall cut, until a request is answered without a queue: the estimate is a guess (see update). */
+    private boolean recovering;
+    /** The last answer before the stall: its time and the bytes acknowledged then. */
+    private long stallSince;
+    private long deliveredBeforeStall;
+    private double estimateBeforeStall;
+    /** From the end of a stall until a queue forms: probing fast (see update). */
+    private boolean probingAfterStall;
     // windows kept as monotonic deques (first element: the window's extreme) and a running sum: each step is
     // constant time however many requests a second go out
     private final ArrayDeque<Sample> maxRates = new ArrayDeque<>();
@@ -152,7 +167,12 @@ public class LinkEstimate {
         // compared with the best time of requests of its size: a large frame is no queue
         ArrayDeque<Sample> best = minLatenciesBySize.computeIfAbsent(sizeClass(sent.bytes), k -> new ArrayDeque<>());
         addExtreme(best, now, latency, MIN_WINDOW_NANOS);
-        addExtreme(minQueueDelays, now, latency - best.peekFirst().value(), DELAY_WINDOW_NANOS);
+        long queue = latency - (long) best.peekFirst().value();
+        addExtreme(minQueueDelays, now, queue, DELAY_WINDOW_NANOS);
+        if (queue < QUEUE_LOW_NANOS && recovering) {
+            recovering = false; // what a stall left in flight has drained
+            probingAfterStall = true;
+        }
         update(now, false);
     }
 
@@ -251,18 +271,42 @@ public class LinkEstimate {
         boolean stalled = waitingNanos(now) > STALL_NANOS && now - deliveredAt > STALL_NANOS;
         if ((failure || stalled || queue > QUEUE_HIGH_NANOS) && now - lastBackoff >= BACKOFF_HOLD_NANOS) {
             // down to a share of what the link carries now: the recent sample that filled the path, or what was
-            // acknowledged in the last second; without either (or after a failure), of the estimate itself; by
-            // half at most, as what was acknowledged may be low only because little was sent
+            // acknowledged in the last second; without either (or after a failure), of the estimate itself
             double carried = Math.max(recent, throughputBps(now));
             double target = BACKOFF * (carried > 0 && !failure ? carried : estimate);
-            // while requests stall the link is full: what was acknowledged is what it carries
-            estimate = Math.min(estimate, stalled ? target : Math.max(target, DEEPEST_CUT * estimate));
+            if (stalled) {
+                if (!recovering) {
+                    recovering = true;
+                    estimateBeforeStall = estimate;
+                    stallSince = deliveredAt;
+                    deliveredBeforeStall = delivered;
+                }
+                // while requests stall the link is full: what was acknowledged is what it carries
+                estimate = Math.min(estimate, target);
+            } else if (recovering && !failure && delivered > deliveredBeforeStall) {
+                // a stall's cut is a guess made while nothing was answered: raised to what the link carried since
+                // its last answer before the stall, as the answers come (over the whole stall, not the last
+                // second: answers held up by a lost packet arrive together, faster than the link carries)
+                double sinceStall = (delivered - deliveredBeforeStall) * 8e9 / Math.max(1, now - stallSince);
+                estimate = Math.max(estimate, Math.min(estimateBeforeStall, BACKOFF * sinceStall));
+            } else {
+                // by half at most, as what was acknowledged may be low only because little was sent
+                estimate = Math.min(estimate, Math.max(target, DEEPEST_CUT * estimate));
+            }
             lastBackoff = now;
-        } else if (!failure && queue >= QUEUE_LOW_NANOS && recent > 0) {
+            probingAfterStall = false;
+        } else if (!failure && !recovering && queue >= QUEUE_LOW_NANOS && recent > 0) {
             estimate = Math.min(estimate, recent); // a queue is forming: no more than gets through
+            probingAfterStall = false;
         } else if (!failure && queue < QUEUE_LOW_NANOS && elapsedSeconds > 0) {
-            double grown = estimate + Math.max(estimate * PROBE_PER_SECOND, PROBE_MIN_BPS) * elapsedSeconds;
+            // gently, within what the link was seen to carry; after a stall (a lost packet's retransmission
+            // timeout looks the same as a rate that fell) fast and up to the estimate before it, until a queue forms
+            double perSecond = probingAfterStall ? PROBE_AFTER_STALL_PER_SECOND : PROBE_PER_SECOND;
+            double grown = estimate + Math.max(estimate * perSecond, PROBE_MIN_BPS) * elapsedSeconds;
             double ceiling = Math.max(minBps, PROBE_CEILING * deliveryBps());
+            if (probingAfterStall) {
+                ceiling = Math.max(ceiling, estimateBeforeStall);
+            }
             estimate = Math.max(estimate, Math.min(grown, ceiling));
         }
         estimate = Math.max(minBps, Math.min(maxBps, estimate));

@@ -118,11 +118,7 @@ class LinkEstimateTest {
     void aStalledRequestBacksOffBeforeItIsAnswered() {
         long[] now = {0};
         LinkEstimate estimate = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
-        for (int i = 0; i < 20; i++) { // 25 kB every 50 ms, answered after 80 ms: 4 Mbit/s on a fast path
-            LinkEstimate.Sent s = estimate.sending(25_000);
-            now[0] += 80 * MS;
-            estimate.acknowledged(s);
-        }
+        answeredInTime(estimate, now, 20); // a fast path
         double before = estimate.bps();
         estimate.sending(25_000);
         now[0] += 300 * MS;
@@ -136,6 +132,65 @@ class LinkEstimateTest {
         assertThat(estimate.bps()).as("waiting 1 s, nothing answered for 700 ms: stalled").isLessThan(before);
         estimate.settled(estimate.sending(1_000));
         assertThat(estimate.inFlightBytes()).as("settled without an answer: failed, no longer in flight").isEqualTo(25_000);
+    }
+
+    @Test
+    void aStallsCutIsCorrectedByWhatTheLinkCarriesWhileItsQueueDrains() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20);
+        // the rate falls to 1 Mbit/s with eight requests in flight: the link carries them all at once (parallel
+        // connections share it, the tbf queue overflows and TCP retransmits), so no answer comes for 1.2 s, then
+        // all eight within half a second - 200 kB in 1.7 s
+        List<LinkEstimate.Sent> backlog = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            backlog.add(estimate.sending(25_000));
+        }
+        advance(estimate, now, 1200);
+        double cut = estimate.bps();
+        for (LinkEstimate.Sent s : backlog) {
+            now[0] += 60 * MS;
+            estimate.bps();
+            estimate.acknowledged(s);
+        }
+        LinkEstimate.Sent drained = estimate.sending(25_000);
+        now[0] += 80 * MS;
+        estimate.acknowledged(drained); // in its usual time: the queue has drained
+        assertThat(cut).as("cut in the stall, before any answer").isLessThan(1_000_000);
+        assertThat(estimate.bps()).as("back to what the link carried in the stall, from %.0f; the burst of answers"
+                + " at its end (200 kB in half a second) is not the link's rate", cut).isBetween(0.7 * 1_000_000, 1.0 * 1_000_000);
+    }
+
+    @Test
+    void aStallThatEndsWithoutAQueueWasALostPacketAndTheEstimateReturnsFast() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(3_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20);
+        double before = estimate.bps();
+        LinkEstimate.Sent lost = estimate.sending(25_000);
+        advance(estimate, now, 1200); // the only request in flight waits for a retransmission timeout
+        double cut = estimate.bps();
+        estimate.acknowledged(lost);
+        answeredInTime(estimate, now, 38); // 3 s without a queue anywhere
+        assertThat(cut).as("cut while it stalled").isLessThan(0.5 * before);
+        assertThat(estimate.bps()).as("3 s after, from %.0f", cut).isGreaterThanOrEqualTo(0.8 * before);
+    }
+
+    /** {@code count} requests of 25 kB one after the other, each answered after 80 ms. */
+    private static void answeredInTime(LinkEstimate estimate, long[] now, int count) {
+        for (int i = 0; i < count; i++) {
+            LinkEstimate.Sent s = estimate.sending(25_000);
+            now[0] += 80 * MS;
+            estimate.acknowledged(s);
+        }
+    }
+
+    /** Lets {@code millis} pass, the estimate looked at every 50 ms as the sender does. */
+    private static void advance(LinkEstimate estimate, long[] now, long millis) {
+        for (long t = 0; t < millis; t += 50) {
+            now[0] += 50 * MS;
+            estimate.bps();
+        }
     }
 
     @Test

@@ -87,6 +87,11 @@ public final class VethNamespace implements AutoCloseable {
                 "burst", "32kbit", "latency", "400ms");
     }
 
+    /** Bytes sent into the namespace so far (the uplink, as the kernel counts them: with every header). */
+    public long uplinkBytes() throws IOException {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/net", hostIf, "statistics", "tx_bytes")).trim());
+    }
+
     public void unlimited() {
         quietly("tc", "qdisc", "del", "dev", hostIf, "root");
     }
