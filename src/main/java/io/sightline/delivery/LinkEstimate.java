@@ -40,7 +40,8 @@ import java.util.function.LongSupplier;
  *   {@link #PROBE_PER_SECOND} of itself per second (at least {@link #PROBE_MIN_BPS}), but never above
  *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.
  *   After a stall that ended without a queue (a retransmission timeout looks the same as a rate that fell) by
- *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until a queue forms.</li>
+ *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until the first
+ *   request answered after a queue delay of {@link #QUEUE_LOW_NANOS} or more.</li>
  * </ul>
  * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to the recent delivery
  * rate if it is above it. It stays within [{@code minBps}, {@code maxBps}].
@@ -172,6 +173,8 @@ public class LinkEstimate {
         if (queue < QUEUE_LOW_NANOS && recovering) {
             recovering = false; // what a stall left in flight has drained
             probingAfterStall = true;
+        } else if (queue >= QUEUE_LOW_NANOS) {
+            probingAfterStall = false; // the first request that queued ends the fast probe, before the window shows it
         }
         update(now, false);
     }
