@@ -44,7 +44,8 @@ import java.util.function.LongSupplier;
  *   request answered after a queue delay of {@link #QUEUE_LOW_NANOS} or more.</li>
  * </ul>
  * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to the recent delivery
- * rate if it is above it. It stays within [{@code minBps}, {@code maxBps}].
+ * rate if it is above it (not while a stall's cut is being corrected: the answers that come then are the burst the
+ * stall held back). It stays within [{@code minBps}, {@code maxBps}].
  */
 public class LinkEstimate {
 
