@@ -52,10 +52,19 @@ public final class Benchmark {
     private static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.max-warm-up-seconds", 90);
     private static final int WARM_UP_WINDOW_SECONDS = 5;
     private static final int VIDEO_FRAMES = 300;
+    /** Runs of the cases measured against ffmpeg and the raw encode ({@code -Dbench.repeats}). */
+    private static final int REPEATS = Integer.getInteger("bench.repeats", 3);
 
-    private record Row(String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs,
+    /** One line of the table; {@code run} is the repetition it belongs to (0: measured once). */
+    private record Row(int run, String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs,
                        String notes) {
+        Row(String section, String workload, double fps, Double senderCpuMs, Double receiverCpuMs, String notes) {
+            this(currentRun, section, workload, fps, senderCpuMs, receiverCpuMs, notes);
+        }
     }
+
+    /** The repetition being measured, for the rows made now. */
+    private static int currentRun;
 
     private final Path work;
     private final List<Row> rows = new ArrayList<>();
@@ -70,16 +79,27 @@ public final class Benchmark {
         Benchmark bench = new Benchmark(work);
         Path vga = bench.h264Video(640, 480);
         Path hd = Boolean.getBoolean("bench.vga-only") ? vga : bench.h264Video(1280, 720);
-        for (Path video : vga == hd ? List.of(vga) : List.of(vga, hd)) {
-            bench.run("raw encode", () -> bench.rawEncode(video));
-            bench.run("ffmpeg", () -> bench.ffmpegMjpegOverHttp(video));
-            bench.run("sender none", () -> bench.sender(video, "none"));
-            bench.run("sender motion", () -> bench.sender(video, "motion"));
+        List<Path> videos = vga == hd ? List.of(vga) : List.of(vga, hd);
+        // the ratios to ffmpeg and to the raw encode, each run against its own references: these machines vary
+        for (int run = 1; run <= REPEATS; run++) {
+            currentRun = run;
+            for (Path video : videos) {
+                bench.run("raw encode", () -> bench.rawEncode(video));
+                bench.run("ffmpeg", () -> bench.ffmpegMjpegOverHttp(video));
+                bench.run("sender none", () -> bench.sender(video, "none", "stream"));
+            }
+            bench.run("receiver 1 copy", () -> bench.receiver(1, "copy", "stream"));
+            bench.run("receiver 10 copy", () -> bench.receiver(10, "copy", "stream"));
         }
-        for (String codec : List.of("copy", "h264")) {
-            bench.run("receiver 1 " + codec, () -> bench.receiver(1, codec));
-            bench.run("receiver 10 " + codec, () -> bench.receiver(10, codec));
+        currentRun = 0;
+        bench.run("sender http", () -> bench.sender(vga, "none", "http"));
+        bench.run("receiver 10 http", () -> bench.receiver(10, "copy", "http"));
+        for (Path video : videos) {
+            bench.run("sender motion", () -> bench.sender(video, "motion", "stream"));
         }
+        bench.run("receiver 1 h264", () -> bench.receiver(1, "h264", "stream"));
+        bench.run("receiver 10 h264", () -> bench.receiver(10, "h264", "stream"));
+        bench.run("streaming 50", bench::fiftyStreamingSenders);
         bench.run("memory", bench::longSegmentMemory);
         bench.run("latency", bench::liveLatency);
         bench.run("impaired", bench::impairedLink);
@@ -193,34 +213,67 @@ public final class Benchmark {
     // ---- Sightline ---------------------------------------------------------------------------------------
 
     /** A sender process posting the video as fast as the receiver takes it (capture waits instead of spooling). */
-    private void sender(Path video, String detector) throws Exception {
+    private void sender(Path video, String detector, String transport) throws Exception {
         Path dir = Files.createTempDirectory(work, "sender");
         Map<String, String> receiver = receiverSettings(dir, "copy");
         Map<String, String> sender = Harness.sender(receiver, "bench-cam", video.toString());
         sender.put("sightline.detector", detector);
+        sender.put("sightline.sender.transport", transport);
         sender.put("sightline.capture.fps", "1000");
         sender.put("sightline.capture.width", size(video).split("x")[0]);
         sender.put("sightline.capture.height", size(video).split("x")[1]);
         sender.put("sightline.sender.block-when-busy", "true");
         sender.put("sightline.hawtio.enabled", "false");
+        overridden(sender);
         try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
              SightlineProcess tx = new SightlineProcess(sender, dir.resolve("sender.log"))) {
             Sample s = measure(rx, tx, () -> metric(sender, "sightline_frames_acknowledged_total"));
-            rows.add(new Row("sender", "video " + size(video) + " → JPEG q80 → POST, detector " + detector, s.fps(),
+            rows.add(new Row("sender", "video " + size(video) + " → JPEG q80 → " + (transport.equals("stream") ? "stream"
+                    : "POST") + ", detector " + detector, s.fps(),
                     s.senderCpuMs(), s.receiverCpuMs(), null));
         }
     }
 
     /** {@code clients} load generators posting pre-encoded 640×480 JPEGs with their metadata, each as its own device. */
-    private void receiver(int clients, String codec) throws Exception {
+    private void receiver(int clients, String codec, String transport) throws Exception {
         Path dir = Files.createTempDirectory(work, "receiver");
         Map<String, String> receiver = receiverSettings(dir, codec);
         List<byte[]> jpegs = Harness.syntheticJpegs(640, 480, 80, 100);
         try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
-             LoadGenerator load = new LoadGenerator(receiver, clients, jpegs, 200)) {
+             LoadGenerator load = transport.equals("stream") ? new StreamLoad(receiver, clients, jpegs, 200, 0)
+                     : new PostLoad(receiver, clients, jpegs, 200)) {
             Sample s = measure(rx, null, () -> metric(receiver, "sightline_frames_received_total"));
-            rows.add(new Row("receiver", clients + " sender" + (clients > 1 ? "s" : "") + ", 640x480 JPEGs, segments "
-                    + codec, s.fps(), null, s.receiverCpuMs(), load.errors() > 0 ? load.errors() + " failed POSTs" : null));
+            rows.add(new Row("receiver", clients + " sender" + (clients > 1 ? "s" : "") + ", 640x480 JPEGs, "
+                    + (transport.equals("stream") ? "streamed" : "POSTed") + ", segments " + codec, s.fps(), null,
+                    s.receiverCpuMs(), load.errors() > 0 ? load.errors() + " failed frames" : null));
+        }
+    }
+
+    /**
+     * 50 streaming senders (the sender's own stream client, one connection each) at 20 fps into one receiver:
+     * aggregate frames/s, the receiver's CPU per frame and the time from handing a frame to the stream to its
+     * acknowledgement.
+     */
+    private void fiftyStreamingSenders() throws Exception {
+        Path dir = Files.createTempDirectory(work, "fifty");
+        Map<String, String> receiver = receiverSettings(dir, "copy");
+        List<byte[]> jpegs = Harness.syntheticJpegs(640, 480, 80, 100);
+        try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"));
+             StreamLoad load = new StreamLoad(receiver, 50, jpegs, 200, 20)) {
+            Counter frames = () -> metric(receiver, "sightline_frames_received_total");
+            await().atMost(Duration.ofMinutes(1)).until(() -> frames.get() > 0);
+            warmUp(rx, null, frames);
+            load.latenciesMicros().clear(); // from here on: the latencies of the measuring window
+            Sample s = window(rx, null, frames, MEASURE_SECONDS);
+            List<Long> latencies;
+            synchronized (load.latenciesMicros()) {
+                latencies = new ArrayList<>(load.latenciesMicros());
+            }
+            latencies.sort(Long::compare);
+            rows.add(new Row("receiver", "50 streaming senders at 20 fps, 640x480 JPEGs, segments copy", s.fps(), null,
+                    s.receiverCpuMs(), String.format(Locale.ROOT, "acknowledged after p50 %.1f ms, p99 %.1f ms (%d frames)%s",
+                    percentile(latencies, 0.5) / 1000.0, percentile(latencies, 0.99) / 1000.0, latencies.size(),
+                    load.errors() > 0 ? "; " + load.errors() + " failed frames" : "")));
         }
     }
 
@@ -240,7 +293,7 @@ public final class Benchmark {
         try (SightlineProcess rx = new SightlineProcess(receiver, dir.resolve("receiver.log"))) {
             long[] start;
             long[] end;
-            try (LoadGenerator load = new LoadGenerator(receiver, 4, jpegs, Integer.MAX_VALUE)) {
+            try (LoadGenerator load = new StreamLoad(receiver, 4, jpegs, Integer.MAX_VALUE, 0)) {
                 await().atMost(Duration.ofMinutes(2)).until(() -> metric(receiver, "sightline_frames_received_total") >= 1000);
                 start = memory(rx, receiver);
                 await().atMost(Duration.ofMinutes(10)).until(() -> metric(receiver, "sightline_frames_received_total") >= frames);
@@ -426,32 +479,49 @@ public final class Benchmark {
         Map<String, String> receiver = Harness.receiver(dir.resolve("data"));
         receiver.put("sightline.segment.codec", codec);
         receiver.put("sightline.alerts.labels", "none-in-benchmark");
-        return receiver;
+        return overridden(receiver);
     }
 
-    /** Posts JPEGs with valid metadata as fast as the receiver answers, one device and connection per client. */
-    private static final class LoadGenerator implements AutoCloseable {
+    /** {@code settings} with what {@code -Dbench.set.<key>=<value>} gives, for trying a setting in every case. */
+    private static Map<String, String> overridden(Map<String, String> settings) {
+        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("bench.set."))
+                .forEach(name -> settings.put(name.substring("bench.set.".length()), System.getProperty(name)));
+        return settings;
+    }
+
+    /** Clients sending JPEGs with valid metadata, each as its own device. */
+    private interface LoadGenerator extends AutoCloseable {
+        long errors();
+    }
+
+    /** Frame {@code frame} of a client's device, 20 fps apart on the capture clock, in segments of {@code perSegment}. */
+    private static Map<String, String> loadHeaders(String device, long frame, int perSegment, long start) {
+        long segment = frame / perSegment;
+        Map<String, String> headers = Harness.frameHeaders(device, "s1", frame, start + frame * 50, "s1-" + segment,
+                (frame + 1) % perSegment == 0);
+        headers.put("Sightline-Segment-First", String.valueOf(segment * perSegment));
+        return headers;
+    }
+
+    /** Posts JPEGs as fast as the receiver answers, one device and connection per client, one POST at a time. */
+    private static final class PostLoad implements LoadGenerator {
         private final ExecutorService pool;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicLong errors = new AtomicLong();
         private final List<Future<?>> clients = new ArrayList<>();
 
-        LoadGenerator(Map<String, String> receiver, int count, List<byte[]> jpegs, int framesPerSegment) {
+        PostLoad(Map<String, String> receiver, int count, List<byte[]> jpegs, int framesPerSegment) {
             pool = Executors.newFixedThreadPool(count);
             String url = Harness.base(receiver) + "/api/v1/frames";
+            long start = System.currentTimeMillis();
             for (int c = 0; c < count; c++) {
                 String device = "load-" + c;
                 clients.add(pool.submit(() -> {
                     var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
                     for (long frame = 0; running.get(); frame++) {
-                        long segment = frame / framesPerSegment;
-                        boolean last = (frame + 1) % framesPerSegment == 0;
-                        Map<String, String> headers = Harness.frameHeaders(device, "s1", frame, System.currentTimeMillis(),
-                                "s1-" + segment, last);
-                        headers.put("Sightline-Segment-First", String.valueOf(segment * framesPerSegment));
                         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(jpegs.get((int) (frame % jpegs.size()))));
-                        headers.forEach(request::header);
+                        loadHeaders(device, frame, framesPerSegment, start).forEach(request::header);
                         try {
                             if (http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode() / 100 != 2) {
                                 errors.incrementAndGet();
@@ -465,7 +535,8 @@ public final class Benchmark {
             }
         }
 
-        long errors() {
+        @Override
+        public long errors() {
             return errors.get();
         }
 
@@ -476,6 +547,84 @@ public final class Benchmark {
                 client.get(1, TimeUnit.MINUTES);
             }
             pool.shutdown();
+        }
+    }
+
+    /**
+     * Streams JPEGs with the sender's own stream client, one connection per client: as fast as the receiver
+     * acknowledges with {@link #IN_FLIGHT} frames in flight each ({@code fps} 0), or paced at {@code fps}.
+     */
+    private static final class StreamLoad implements LoadGenerator {
+        private static final int IN_FLIGHT = 4;
+        private final io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        private final List<io.sightline.delivery.FrameStream> streams = new ArrayList<>();
+        private final ExecutorService senders;
+        private final java.util.concurrent.ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong errors = new AtomicLong();
+        private final List<Long> latenciesMicros = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final org.apache.camel.CamelContext exchanges = new org.apache.camel.impl.DefaultCamelContext();
+
+        StreamLoad(Map<String, String> receiver, int count, List<byte[]> jpegs, int framesPerSegment, int fps) {
+            senders = fps > 0 ? Executors.newCachedThreadPool() : Executors.newFixedThreadPool(count * IN_FLIGHT);
+            long start = System.currentTimeMillis();
+            for (int c = 0; c < count; c++) {
+                String device = "load-" + c;
+                io.sightline.delivery.FrameStream stream = new io.sightline.delivery.FrameStream(vertx,
+                        new io.vertx.core.http.WebSocketClientOptions(), "127.0.0.1",
+                        Integer.parseInt(receiver.get("sightline.receiver.http-port")), false,
+                        "Bearer " + Harness.deviceToken(device), 3000, 10_000, 20_000);
+                streams.add(stream);
+                AtomicLong frames = new AtomicLong();
+                Runnable one = () -> {
+                    long frame = frames.getAndIncrement();
+                    var exchange = new org.apache.camel.support.DefaultExchange(exchanges);
+                    exchange.getMessage().setHeaders(new HashMap<>(loadHeaders(device, frame, framesPerSegment, start)));
+                    exchange.getMessage().setBody(jpegs.get((int) (frame % jpegs.size())));
+                    long sent = System.nanoTime();
+                    try {
+                        stream.send(exchange);
+                        if (exchange.getMessage().getHeader(org.apache.camel.Exchange.HTTP_RESPONSE_CODE, Integer.class) / 100 != 2) {
+                            errors.incrementAndGet();
+                        }
+                        latenciesMicros.add((System.nanoTime() - sent) / 1000);
+                    } catch (IOException | InterruptedException e) {
+                        errors.incrementAndGet();
+                    }
+                };
+                if (fps > 0) {
+                    pacer.scheduleAtFixedRate(() -> senders.execute(one), c * 1000L / fps / count * 1000, 1_000_000L / fps,
+                            TimeUnit.MICROSECONDS);
+                } else {
+                    for (int t = 0; t < IN_FLIGHT; t++) {
+                        senders.execute(() -> {
+                            while (running.get()) {
+                                one.run();
+                            }
+                        });
+                    }
+                }
+            }
+        }
+
+        @Override
+        public long errors() {
+            return errors.get();
+        }
+
+        /** Times from handing a frame to the stream to its acknowledgement so far (cleared to start again). */
+        List<Long> latenciesMicros() {
+            return latenciesMicros;
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            pacer.shutdownNow();
+            senders.shutdown();
+            senders.awaitTermination(1, TimeUnit.MINUTES);
+            streams.forEach(io.sightline.delivery.FrameStream::close);
+            vertx.close().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
         }
     }
 
@@ -515,37 +664,51 @@ public final class Benchmark {
     // ---- report ----------------------------------------------------------------------------------------------
 
     private void report() throws IOException {
-        Map<String, Double> ffmpegFps = new HashMap<>();
-        Map<String, Double> ffmpegCpu = new HashMap<>();
-        Map<String, Double> rawFps = new HashMap<>();
+        // references by size and run; a row measured once compares with the last run's
+        Map<String, Row> ffmpeg = new HashMap<>();
+        Map<String, Row> raw = new HashMap<>();
         for (Row r : rows) {
-            String size = sizeOf(r.workload());
             if (r.workload().startsWith("ffmpeg") && r.fps() > 0) {
-                ffmpegFps.put(size, r.fps());
-                ffmpegCpu.put(size, r.senderCpuMs());
+                ffmpeg.put(sizeOf(r.workload()) + "#" + r.run(), r);
+                ffmpeg.put(sizeOf(r.workload()) + "#0", r);
             } else if (r.workload().startsWith("raw")) {
-                rawFps.put(size, r.fps());
+                raw.put(sizeOf(r.workload()) + "#" + r.run(), r);
+                raw.put(sizeOf(r.workload()) + "#0", r);
             }
         }
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%-14s | %-66s | %9s | %10s | %12s | %s%n", "section", "workload",
-                "frames/s", "sender ms", "receiver ms", "notes / ratios"));
+        table.append(String.format(Locale.ROOT, "%-14s | %-70s | %9s | %10s | %12s | %s%n", "section", "workload",
+                "frames/s", "sender ms", "receiver ms", "notes / ratios (to the references of the same run)"));
         table.append("-".repeat(150)).append('\n');
-        StringBuilder csv = new StringBuilder("section,workload,fps,senderCpuMsPerFrame,receiverCpuMsPerFrame,notes\n");
+        StringBuilder csv = new StringBuilder("run,section,workload,fps,senderCpuMsPerFrame,receiverCpuMsPerFrame,notes\n");
+        StringBuilder ratios = new StringBuilder();
         List<Map<String, Object>> json = new ArrayList<>();
         for (Row r : rows) {
             String notes = r.notes() == null ? "" : r.notes();
             String size = sizeOf(r.workload());
-            if (r.section().equals("sender") && ffmpegFps.containsKey(size) && rawFps.containsKey(size)) {
+            Row ff = ffmpeg.get(size + "#" + r.run());
+            Row rawRow = raw.get(size + "#" + r.run());
+            Row listener = ffmpeg.get("640x480#" + r.run());
+            if (r.section().equals("sender") && ff != null && rawRow != null) {
                 notes = String.format(Locale.ROOT, "%.2f× ffmpeg fps, %.2f× ffmpeg sender CPU, %.2f× raw-encode fps",
-                        r.fps() / ffmpegFps.get(size), r.senderCpuMs() / ffmpegCpu.get(size), r.fps() / rawFps.get(size));
+                        r.fps() / ff.fps(), r.senderCpuMs() / ff.senderCpuMs(), r.fps() / rawRow.fps());
+            } else if (r.section().equals("receiver") && r.workload().contains("copy") && listener != null
+                    && r.receiverCpuMs() != null) {
+                notes = String.format(Locale.ROOT, "%.2f× ffmpeg listener CPU%s", r.receiverCpuMs() / listener.receiverCpuMs(),
+                        notes.isEmpty() ? "" : "; " + notes);
             }
-            table.append(String.format(Locale.ROOT, "%-14s | %-66s | %9s | %10s | %12s | %s%n", r.section(), r.workload(),
+            if (r.run() > 0 && (r.section().equals("sender") || r.section().equals("receiver"))) {
+                ratios.append(String.format(Locale.ROOT, "run %d | %-70s | %s%n", r.run(), r.workload(), notes));
+            }
+            String section = r.run() > 0 ? r.section() + " #" + r.run() : r.section();
+            table.append(String.format(Locale.ROOT, "%-14s | %-70s | %9s | %10s | %12s | %s%n", section, r.workload(),
                     r.fps() > 0 ? String.format(Locale.ROOT, "%.0f", r.fps()) : "", number(r.senderCpuMs()),
                     number(r.receiverCpuMs()), notes));
-            csv.append(String.join(",", r.section(), quote(r.workload()), String.format(Locale.ROOT, "%.1f", r.fps()),
-                    number(r.senderCpuMs()), number(r.receiverCpuMs()), quote(notes))).append('\n');
+            csv.append(String.join(",", String.valueOf(r.run()), r.section(), quote(r.workload()),
+                    String.format(Locale.ROOT, "%.1f", r.fps()), number(r.senderCpuMs()), number(r.receiverCpuMs()),
+                    quote(notes))).append('\n');
             Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("run", r.run());
             entry.put("section", r.section());
             entry.put("workload", r.workload());
             entry.put("fps", r.fps());
@@ -553,6 +716,9 @@ public final class Benchmark {
             entry.put("receiverCpuMsPerFrame", r.receiverCpuMs());
             entry.put("notes", notes);
             json.add(entry);
+        }
+        if (!ratios.isEmpty()) {
+            table.append("\nThe ratios, run by run:\n").append(ratios);
         }
         String cores = Runtime.getRuntime().availableProcessors() + " cores";
         System.out.println("\nSightline benchmark (" + cores + ", CPU = user + system time per frame)\n" + table);

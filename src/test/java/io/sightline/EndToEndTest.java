@@ -1,8 +1,9 @@
 package io.sightline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,10 @@ import java.util.stream.LongStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** role=all from a video file with a marker in every frame, back to segment files decoded frame by frame. */
+/**
+ * role=all from a video file with a marker in every frame, back to segment files decoded frame by frame; over each
+ * of the sender's transports (the frame stream, a POST per frame).
+ */
 class EndToEndTest {
 
     static final int FRAMES = 60;
@@ -24,13 +28,15 @@ class EndToEndTest {
     @TempDir
     Path dir;
 
-    @Test
-    void segmentsHoldExactlyTheFramesSentInOrderWithTheirDetectionsAndCaptureTiming() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "http"})
+    void segmentsHoldExactlyTheFramesSentInOrderWithTheirDetectionsAndCaptureTiming(String transport) throws Exception {
         Path video = Harness.markedVideo(dir, FRAMES, 320, 240, FPS);
         Path data = dir.resolve("data");
         Map<String, String> settings = Harness.receiver(data);
         settings.put("sightline.role", "all");
         settings.put("sightline.device-id", "marked-cam");
+        settings.put("sightline.sender.transport", transport);
         settings.put("sightline.source", video.toString());
         settings.put("sightline.source.loop", "false");
         settings.put("sightline.capture.fps", String.valueOf(FPS));
@@ -42,6 +48,10 @@ class EndToEndTest {
         try (Sightline ignored = Sightline.start(settings)) {
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> Segments.framesWritten(data, "marked-cam") >= FRAMES);
+            // the frames came the chosen way: on the stream, or each as a POST
+            String metrics = Harness.managementGet(settings, "/observe/metrics").body();
+            assertThat(metrics.contains("sightline_stream_frames_total{device=\"marked-cam\"} " + FRAMES + ".0"))
+                    .as("%d frames on the stream", FRAMES).isEqualTo(transport.equals("stream"));
         }
 
         List<Path> sidecars = Segments.sidecars(data, "marked-cam");

@@ -23,8 +23,9 @@ import static org.awaitility.Awaitility.await;
 class MonitoringTest {
 
     static final List<String> ROUTES = List.of("capture", "frames-select", "detections-out", "datagram-out",
-            "commands-in", "frames-queue", "frames-out", "frames-replay", "post-frame", "spool", "detections-in",
-            "frames-in", "ingest", "recovery", "segments", "alerts", "auto-wait", "auto-resume", "send-command",
+            "commands-in", "frames-queue", "frames-out", "frames-replay", "send-frame", "spool", "detections-in",
+            "frames-in", "frames-stream-in", "frame-checks", "ingest", "recovery", "segments", "alerts", "auto-wait",
+            "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
             "segment-files", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
             "retention", "compat-http", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
@@ -98,7 +99,7 @@ class MonitoringTest {
             assertThat(ids).containsExactlyInAnyOrderElementsOf(ROUTES);
 
             String completed = "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=sightline-all-watched-cam,"
-                    + "type=routes,name=\\\"frames-in\\\"\",\"attribute\":\"ExchangesCompleted\"}";
+                    + "type=routes,name=\\\"frames-stream-in\\\"\",\"attribute\":\"ExchangesCompleted\"}";
             long first = jolokia(hawtio, completed).asLong();
             await().atMost(Duration.ofSeconds(30)).until(() -> jolokia(hawtio, completed).asLong() > first + 10);
         }

@@ -11,7 +11,10 @@ final class Bearer {
     }
 
     static String token(Exchange exchange) {
-        String header = exchange.getMessage().getHeader("Authorization", String.class);
+        return token(exchange.getMessage().getHeader("Authorization", String.class));
+    }
+
+    static String token(String header) {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() > 7 + MAX_TOKEN) {
             return null;
         }

@@ -42,7 +42,15 @@ public class DeviceAuth {
 
     /** First step of {@code frames-in}: the device the token proves. */
     public String check(Exchange exchange) {
-        String token = Bearer.token(exchange);
+        return device(Bearer.token(exchange));
+    }
+
+    /** The device an {@code Authorization} header proves (a stream's, once at its upgrade); 401 or 403 if none. */
+    public String deviceOf(String authorization) {
+        return device(Bearer.token(authorization));
+    }
+
+    private String device(String token) {
         if (token == null) {
             throw new InvalidInputException(401, "unauthorized", "a device token is required (Authorization: Bearer ...)");
         }

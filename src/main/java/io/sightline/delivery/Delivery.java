@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Steps of the sender's {@code post-frame} route around the HTTP call: the device's bearer token, counts frames
+ * Steps of the sender's {@code send-frame} route around the HTTP call: the device's bearer token, counts frames
  * and bytes handed to HTTP; sorts the receiver's answer into acknowledged (2xx), rejected for good (4xx other
  * than 429: retrying cannot help) or unavailable (5xx, 429: thrown, so the circuit breaker and the spool take
  * it); measures the latency from first attempt to acknowledgement; remembers the last acknowledgement (for the

@@ -5,15 +5,21 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.sightline.monitor.HealthChecks;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.SenderIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.TrustOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.CamelContext;
+import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.camel.support.jsse.TrustManagersParameters;
 
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Sending roles: the HTTP delivery steps, the circuit breaker, the disk spool and the receiver's readiness check. */
+/** Sending roles: the HTTP delivery steps, the stream's connection, the circuit breaker, the disk spool and the receiver's readiness check. */
 public class DeliveryConfiguration implements CamelConfiguration {
 
     @BindToRegistry(value = "spool", lazy = true)
@@ -25,6 +31,31 @@ public class DeliveryConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "delivery", lazy = true)
     public Delivery delivery(SenderIdentity identity, SightlineMetrics metrics, LinkEstimate link) {
         return new Delivery(metrics, identity.device(), identity.httpToken(), link);
+    }
+
+    /** One WebSocket to the receiver for every frame, on an event loop of its own; with https, wss trusting what the https component trusts. */
+    @BindToRegistry(value = "frameStream", lazy = true, destroyMethod = "close")
+    public FrameStream frameStream(CamelContext context, Delivery delivery,
+                                   @PropertyInject("sightline.receiver.host") String host,
+                                   @PropertyInject("sightline.receiver.http-port") int port,
+                                   @PropertyInject("sightline.receiver.scheme") String scheme,
+                                   @PropertyInject("sightline.sender.connect-timeout-ms") long connectTimeoutMillis,
+                                   @PropertyInject("sightline.sender.response-timeout-ms") long responseTimeoutMillis,
+                                   @PropertyInject("sightline.sender.stream-ping-ms") long pingMillis) throws Exception {
+        WebSocketClientOptions options = new WebSocketClientOptions();
+        SSLContextParameters tls = context.getSSLContextParameters();
+        if (tls != null && tls.getTrustManagers() != null) {
+            TrustManagersParameters trust = tls.getTrustManagers();
+            trust.setCamelContext(context); // the key store's resource is resolved through the context
+            if (trust.getKeyStore() != null) {
+                trust.getKeyStore().setCamelContext(context);
+            }
+            options.setTrustOptions(TrustOptions.wrap(trust.createTrustManagers()[0]));
+        }
+        // its own event loop, not bound: platform-http takes the one Vert.x of the registry (role all has both)
+        Vertx eventLoop = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        return new FrameStream(eventLoop, options, host, port, scheme.equals("https"), delivery.authorization(),
+                connectTimeoutMillis, responseTimeoutMillis, pingMillis);
     }
 
     /** What the uplink carries, from the acknowledgements (docs/reliability.md gives the law). */

@@ -4,7 +4,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.Json;
-import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 import java.util.Map;
@@ -25,8 +24,7 @@ public final class HttpGuards {
     private HttpGuards() {
     }
 
-    public static void install(CamelContext context, int port, long uploadTimeoutMillis, SightlineMetrics metrics) {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, VertxPlatformHttpRouter.getRouterNameFromPort(port));
+    public static void install(VertxPlatformHttpRouter router, long uploadTimeoutMillis, SightlineMetrics metrics) {
         // only the upload path: the live MJPEG responses are meant to last
         router.route("/api/v1/frames").order(-100).handler(TimeoutHandler.create(uploadTimeoutMillis, 408));
         router.route().failureHandler(ctx -> answer(ctx, metrics));

@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>an idle timeout: a connection that neither sends nor receives for {@code idleSeconds} is closed, so idle
  *   or stalled clients cannot hold connections;</li>
+ *   <li>the largest WebSocket message of the streamed ingest: one frame, as large as a request body may be;</li>
  *   <li>a readiness gate on the receiver's port: until every route has started, and again from the moment it
  *   begins to stop, each request there is answered 503 with {@code Retry-After: 1} and JSON (counted in
  *   {@code sightline_http_refused_total{reason="not-ready"}}), never 404 for a route not added yet.</li>
@@ -35,7 +36,8 @@ public final class ServerVertx {
     private ServerVertx() {
     }
 
-    public static Vertx wrap(Vertx real, int idleSeconds, int gatedPort, BooleanSupplier ready, Counter refused) {
+    public static Vertx wrap(Vertx real, int idleSeconds, int maxMessageBytes, int gatedPort, BooleanSupplier ready,
+                             Counter refused) {
         return (Vertx) Proxy.newProxyInstance(ServerVertx.class.getClassLoader(),
                 new Class<?>[] {VertxInternal.class}, (proxy, method, args) -> {
                     if (method.getName().equals("createHttpServer")) {
@@ -44,6 +46,7 @@ public final class ServerVertx {
                         if (options.getIdleTimeout() == 0) {
                             options.setIdleTimeout(idleSeconds).setIdleTimeoutUnit(TimeUnit.SECONDS);
                         }
+                        options.setMaxWebSocketMessageSize(maxMessageBytes);
                         return gated(real.createHttpServer(options), gatedPort, ready, refused);
                     }
                     if (method.getName().equals("equals") && args != null && args.length == 1) {

@@ -17,6 +17,11 @@ public class WireConfiguration implements CamelConfiguration {
         return new FrameHeaders();
     }
 
+    @BindToRegistry(value = "streamFrames", lazy = true)
+    public StreamFrames streamFrames() {
+        return new StreamFrames();
+    }
+
     @BindToRegistry(value = "datagramRejects", lazy = true)
     public DatagramRejects datagramRejects(RepeatedWarnings warnings, SightlineMetrics metrics) {
         return new DatagramRejects(warnings, metrics);

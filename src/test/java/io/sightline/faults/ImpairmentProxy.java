@@ -117,6 +117,12 @@ public final class ImpairmentProxy implements AutoCloseable {
         }
     }
 
+    /** Resets every open connection (as a NAT that forgot them would), still accepting new ones. */
+    public void resetConnections() {
+        sockets.forEach(ImpairmentProxy::reset);
+        sockets.clear();
+    }
+
     private void accept() {
         ServerSocket mine = listener;
         while (!closed && !mine.isClosed()) {
