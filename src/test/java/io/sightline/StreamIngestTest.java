@@ -153,8 +153,8 @@ class StreamIngestTest {
     }
 
     private static FrameStream stream(int port, String device) {
-        return new FrameStream(Vertx.vertx(), new WebSocketClientOptions(), "127.0.0.1", port, false,
-                "Bearer " + Harness.deviceToken(device), 3000, 10_000, 20_000);
+        return new FrameStream(Vertx.vertx(), true, new WebSocketClientOptions(), "127.0.0.1", port, false,
+                "Bearer " + Harness.deviceToken(device), 2, 3000, 10_000, 20_000);
     }
 
     /** The headers the sender's route gives a frame, in segments of {@code perSegment} frames. */

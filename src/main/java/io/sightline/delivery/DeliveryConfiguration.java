@@ -39,6 +39,7 @@ public class DeliveryConfiguration implements CamelConfiguration {
                                    @PropertyInject("sightline.receiver.host") String host,
                                    @PropertyInject("sightline.receiver.http-port") int port,
                                    @PropertyInject("sightline.receiver.scheme") String scheme,
+                                   @PropertyInject("sightline.sender.stream-connections") int connections,
                                    @PropertyInject("sightline.sender.connect-timeout-ms") long connectTimeoutMillis,
                                    @PropertyInject("sightline.sender.response-timeout-ms") long responseTimeoutMillis,
                                    @PropertyInject("sightline.sender.stream-ping-ms") long pingMillis) throws Exception {
@@ -54,8 +55,8 @@ public class DeliveryConfiguration implements CamelConfiguration {
         }
         // its own event loop, not bound: platform-http takes the one Vert.x of the registry (role all has both)
         Vertx eventLoop = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
-        return new FrameStream(eventLoop, options, host, port, scheme.equals("https"), delivery.authorization(),
-                connectTimeoutMillis, responseTimeoutMillis, pingMillis);
+        return new FrameStream(eventLoop, true, options, host, port, scheme.equals("https"), delivery.authorization(),
+                connections, connectTimeoutMillis, responseTimeoutMillis, pingMillis);
     }
 
     /** What the uplink carries, from the acknowledgements (docs/reliability.md gives the law). */

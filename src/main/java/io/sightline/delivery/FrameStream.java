@@ -22,9 +22,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The sending end of the streamed ingest: one WebSocket to the receiver's {@code /api/v1/stream} carries every
- * frame of this sender (docs/protocol.md). It is opened by the first frame, and again by the next frame after it
- * closed, authenticated once at its upgrade. {@link #send} is called by the route threads that deliver frames
+ * The sending end of the streamed ingest: a few WebSockets to the receiver's {@code /api/v1/stream} carry every
+ * frame of this sender, spread over them by sequence number (docs/protocol.md). Each is opened by the first frame
+ * that goes on it, and again by the next one after it closed, authenticated once at its upgrade. {@link #send} is called by the route threads that deliver frames
  * (the live lane's and the archive lane's), each waiting for its frame's acknowledgement, so the frames in flight
  * are bounded by those threads. A frame whose connection closes before its acknowledgement is sent once more on a
  * new connection (the receiver answers a frame it has already stored as a duplicate); if that fails too, or no
@@ -44,28 +44,35 @@ public class FrameStream implements AutoCloseable {
     }
 
     private final Vertx vertx;
+    private final boolean ownsVertx;
     private final WebSocketClient client;
     private final WebSocketConnectOptions connect;
     private final long connectTimeoutMillis;
     private final long responseTimeoutNanos;
     private final AtomicLong seqs = new AtomicLong();
     private final long pings;
-    private CompletableFuture<Link> link; // guarded by this
+    private final CompletableFuture<Link>[] links; // guarded by this; frame seq goes on links[seq % length]
 
     /**
-     * @param vertx         the event loop of the connection, closed with this stream
+     * @param vertx         the event loop of the connections
+     * @param ownsVertx     whether closing this stream closes {@code vertx} too
      * @param authorization the device's {@code Authorization} header, presented once per connection
      * @param ssl           {@code wss} (the receiver has TLS), trusting {@code options}' trust store or the JVM's
+     * @param connections   connections the frames are spread over: on a lossy link a lost packet holds up only the
+     *                      frames behind it on its own connection
      * @param pingMillis    a ping this often keeps a quiet connection (an operator's WAIT) under the receiver's idle timeout
      */
-    public FrameStream(Vertx vertx, WebSocketClientOptions options, String host, int port, boolean ssl, String authorization,
-                       long connectTimeoutMillis, long responseTimeoutMillis, long pingMillis) {
+    @SuppressWarnings("unchecked")
+    public FrameStream(Vertx vertx, boolean ownsVertx, WebSocketClientOptions options, String host, int port, boolean ssl, String authorization,
+                       int connections, long connectTimeoutMillis, long responseTimeoutMillis, long pingMillis) {
         this.vertx = vertx;
+        this.ownsVertx = ownsVertx;
         this.client = vertx.createWebSocketClient(options.setSsl(ssl).setVerifyHost(ssl));
         this.connect = new WebSocketConnectOptions().setHost(host).setPort(port).setSsl(ssl)
                 .setURI(StreamFrames.PATH).setConnectTimeout(connectTimeoutMillis).putHeader("Authorization", authorization);
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(responseTimeoutMillis);
+        this.links = new CompletableFuture[connections];
         this.pings = vertx.setPeriodic(pingMillis, id -> ping());
     }
 
@@ -89,7 +96,7 @@ public class FrameStream implements AutoCloseable {
     }
 
     private Ack attempt(long seq, byte[] frame, long deadline) throws IOException, InterruptedException {
-        Link current = link(deadline);
+        Link current = link(seq, deadline);
         CompletableFuture<Ack> ack = current.send(seq, frame);
         try {
             return ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -101,17 +108,19 @@ public class FrameStream implements AutoCloseable {
         }
     }
 
-    /** The open connection, or a new one. */
-    private Link link(long deadline) throws IOException, InterruptedException {
+    /** The open connection frame {@code seq} goes on, or a new one. */
+    private Link link(long seq, long deadline) throws IOException, InterruptedException {
         CompletableFuture<Link> opening;
+        int slot = (int) (seq % links.length);
         synchronized (this) {
+            CompletableFuture<Link> link = links[slot];
             if (link == null || link.isCompletedExceptionally() || (link.isDone() && link.join().closed)) {
-                link = new CompletableFuture<>();
-                CompletableFuture<Link> next = link;
+                CompletableFuture<Link> next = new CompletableFuture<>();
                 client.connect(connect).onSuccess(ws -> next.complete(new Link(ws)))
                         .onFailure(next::completeExceptionally);
+                links[slot] = next;
             }
-            opening = link;
+            opening = links[slot];
         }
         long wait = Math.min(TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis), deadline - System.nanoTime());
         try {
@@ -124,19 +133,25 @@ public class FrameStream implements AutoCloseable {
     }
 
     private void ping() {
-        CompletableFuture<Link> current;
+        CompletableFuture<Link>[] current;
         synchronized (this) {
-            current = link;
+            current = links.clone();
         }
-        if (current != null && current.isDone() && !current.isCompletedExceptionally() && !current.join().closed) {
-            current.join().ws.writePing(Buffer.buffer());
+        for (CompletableFuture<Link> link : current) {
+            if (link != null && link.isDone() && !link.isCompletedExceptionally() && !link.join().closed) {
+                link.join().ws.writePing(Buffer.buffer());
+            }
         }
     }
 
     @Override
     public void close() {
         vertx.cancelTimer(pings);
-        client.close().onComplete(closed -> vertx.close());
+        client.close().onComplete(closed -> {
+            if (ownsVertx) {
+                vertx.close();
+            }
+        });
     }
 
     /** One connection and the frames waiting for their acknowledgements on it. */
