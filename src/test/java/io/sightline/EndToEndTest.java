@@ -94,8 +94,6 @@ class EndToEndTest {
         assertThat(markers).isEqualTo(expected);
         assertThat(frameNumbers).isEqualTo(expected);
         assertThat(detections).isPositive();
-        try (var left = java.nio.file.Files.walk(data.resolve("incoming/marked-cam"))) {
-            assertThat(left.filter(java.nio.file.Files::isRegularFile)).as("frames left in incoming").isEmpty();
-        }
+        assertThat(Segments.filesUnder(data.resolve("incoming/marked-cam"))).as("frames left in incoming").isEmpty();
     }
 }

@@ -111,12 +111,7 @@ class LinkFaultsTest {
 
     private static List<String> listIncoming(Path data) throws IOException {
         Path incoming = data.resolve("incoming");
-        if (!java.nio.file.Files.exists(incoming)) {
-            return List.of();
-        }
-        try (var files = java.nio.file.Files.walk(incoming)) {
-            return files.map(incoming::relativize).map(Path::toString).toList();
-        }
+        return Segments.filesUnder(incoming).stream().map(incoming::relativize).map(Path::toString).toList();
     }
 
     static long receiverLastFrame(Map<String, String> receiver) throws Exception {

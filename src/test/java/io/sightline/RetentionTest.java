@@ -8,11 +8,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -79,5 +81,35 @@ class RetentionTest {
         assertThat(retention.enforce()).isEqualTo(2);
         assertThat(Segments.sidecars(data, "kept-cam")).containsExactly(sidecars.get(2));
         assertThat(retention.enforce()).isZero();
+    }
+
+    @Test
+    void aSegmentRenamedWhileRetentionListsTheStoreIsNoError() throws Exception {
+        Path day = dir.resolve("data/segments/busy-cam/2026-12-05");
+        Files.createDirectories(day);
+        Retention retention = new Retention(dir.resolve("data"), Duration.ofDays(30), Long.MAX_VALUE,
+                new SightlineMetrics(new SimpleMeterRegistry()));
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> { // what the segment writer does: write .part, rename over the final name
+            try {
+                for (int i = 0; i < 200_000 && writing.get(); i++) {
+                    Path part = day.resolve("seg" + (i % 50) + ".json.part");
+                    Files.write(part, new byte[10]);
+                    Files.move(part, day.resolve("seg" + (i % 50) + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        try {
+            for (int sweep = 0; sweep < 2_000 && writer.isAlive(); sweep++) {
+                assertThat(retention.enforce()).isZero();
+            }
+        } finally {
+            writing.set(false);
+            writer.join(10_000);
+        }
     }
 }

@@ -8,14 +8,17 @@ import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** Reads what the receiver wrote: sidecars, and segment files decoded back to frames. */
 final class Segments {
@@ -29,13 +32,38 @@ final class Segments {
     }
 
     static List<Path> sidecars(Path data, String device) throws IOException {
-        Path dir = data.resolve("segments").resolve(device);
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+        return filesUnder(data.resolve("segments").resolve(device)).stream()
+                .filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    }
+
+    /**
+     * Every regular file under {@code root}, read while a receiver may be writing there: a file renamed or deleted
+     * between the directory listing and its attributes (a segment's {@code .part}) is left out, where
+     * {@link Files#walk} would throw.
+     */
+    static List<Path> filesUnder(Path root) throws IOException {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return found;
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (attributes.isRegularFile()) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return found;
     }
 
     static JsonNode read(Path sidecar) {

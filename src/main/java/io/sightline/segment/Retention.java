@@ -5,7 +5,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,20 +68,48 @@ public class Retention {
         if (!Files.isDirectory(segmentsDir)) {
             return found;
         }
-        try (Stream<Path> files = Files.walk(segmentsDir, 3)) {
-            for (Path sidecar : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
-                String name = sidecar.getFileName().toString();
-                Path video = sidecar.resolveSibling(name.substring(0, name.length() - 5) + ".mkv");
-                Path playback = BrowserPlayback.copyOf(video);
-                long bytes = Files.size(sidecar) + (Files.exists(video) ? Files.size(video) : 0)
-                        + (Files.exists(playback) ? Files.size(playback) : 0);
-                long modified = Math.max(Files.getLastModifiedTime(sidecar).toMillis(),
-                        Files.exists(video) ? Files.getLastModifiedTime(video).toMillis() : 0);
-                found.add(new Segment(video, sidecar, modified, bytes));
+        // device/day/segment.json; listed without Files.walk, which throws when a segment's .part file is renamed
+        // between the directory listing and reading its attributes (the segment writer runs meanwhile)
+        for (Path device : entries(segmentsDir, "*")) {
+            for (Path day : entries(device, "*")) {
+                for (Path sidecar : entries(day, "*.json")) {
+                    String name = sidecar.getFileName().toString();
+                    Path video = sidecar.resolveSibling(name.substring(0, name.length() - 5) + ".mkv");
+                    Path playback = BrowserPlayback.copyOf(video);
+                    try {
+                        long bytes = Files.size(sidecar) + sizeIfExists(video) + sizeIfExists(playback);
+                        long modified = Math.max(Files.getLastModifiedTime(sidecar).toMillis(),
+                                Files.exists(video) ? Files.getLastModifiedTime(video).toMillis() : 0);
+                        found.add(new Segment(video, sidecar, modified, bytes));
+                    } catch (NoSuchFileException gone) {
+                        // deleted meanwhile: nothing to keep within bounds
+                    }
+                }
             }
         }
         found.sort(Comparator.comparingLong(Segment::modified));
         return found;
+    }
+
+    private static List<Path> entries(Path dir, String glob) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(dir, glob)) {
+            listing.forEach(entries::add);
+        } catch (NoSuchFileException gone) {
+            return List.of();
+        }
+        return entries;
+    }
+
+    private static long sizeIfExists(Path file) throws IOException {
+        try {
+            return Files.size(file);
+        } catch (NoSuchFileException absent) {
+            return 0;
+        }
     }
 
     private static void delete(Segment s) throws IOException {

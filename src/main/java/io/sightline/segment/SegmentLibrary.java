@@ -8,6 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 
 import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,12 @@ public class SegmentLibrary {
         List<Map<String, Object>> list = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path sidecar : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
-                JsonNode doc = Json.MAPPER.readTree(sidecar.toFile());
+                JsonNode doc;
+                try {
+                    doc = Json.MAPPER.readTree(sidecar.toFile());
+                } catch (FileNotFoundException deletedByRetention) {
+                    continue;
+                }
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("segment", doc.path("segment").asText());
                 entry.put("day", day);
