@@ -19,9 +19,12 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -76,10 +79,11 @@ public final class Sightline implements AutoCloseable {
         PropertiesComponent properties = context.getPropertiesComponent();
         Role role = Role.parse(required(properties, "sightline.role"));
         UnknownSettings.warn(userFile, overrides);
-        String name = "sightline-" + role.name().toLowerCase(Locale.ROOT)
+        String name = "sightline-" + role.label()
                 + (role.sends() ? "-" + Ids.deviceId(properties.resolveProperty("sightline.device-id").orElse("")) : "");
         // keys and tokens may come through properties: Camel's start-up summary of them must not be logged
         m.configure().withName(name).setAutoConfigurationLogSummary(false);
+        parts(m, properties, role);
         String routes = routes(m, properties, role);
         tls(m, context, role);
         try {
@@ -99,29 +103,65 @@ public final class Sightline implements AutoCloseable {
         }
     }
 
+    /**
+     * The configuration classes of the role's parts (sender, or the receiving side's: its beans are made on first
+     * use, so a part makes only those its routes call) and whether it runs the receiver's HTTP server. The local
+     * hand-off needs ingest, segments and console in this process.
+     */
+    private static void parts(BaseMainSupport m, PropertiesComponent properties, Role role) {
+        String bus = required(properties, "sightline.bus");
+        if (!bus.equals("local") && !bus.equals("kafka")) {
+            throw new IllegalArgumentException("sightline.bus must be local or kafka, was '" + bus + "'");
+        }
+        if (bus.equals("local") && role.receives() && !role.wholeReceiver()) {
+            throw new IllegalArgumentException("sightline.role=" + role.value() + " runs part of a receiver: with"
+                    + " sightline.bus=local ingest, segments and console hand frames to each other inside one process"
+                    + " (sightline.role=receiver); separate parts need sightline.bus=kafka (docs/cluster.md)");
+        }
+        if (bus.equals("kafka") && properties.resolveProperty("sightline.kafka.node").map(String::isBlank).orElse(true)) {
+            // the consumer groups a node reads alone are named after it
+            properties.addOverrideProperty("sightline.kafka.node", Ids.deviceId(""));
+        }
+        Set<String> classes = new LinkedHashSet<>();
+        if (role.sends()) {
+            classes.addAll(list(required(properties, "sightline.role.sender.beans")));
+        }
+        if (role.receives()) {
+            classes.addAll(list(required(properties, "sightline.role.receiver.beans")));
+        }
+        m.configure().setConfigurationClasses(String.join(",", classes));
+        m.configure().httpServer().setEnabled(role.parts().stream()
+                .anyMatch(p -> Boolean.parseBoolean(required(properties, "sightline.role." + p.key() + ".http-server"))));
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
     private static String required(PropertiesComponent properties, String key) {
         return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty())
                 .orElseThrow(() -> new IllegalArgumentException(key + " is not set"));
     }
 
     /**
-     * The role's route files, from the routes directory (reloaded on change if asked) or from the jar.
+     * The route files of the role's parts (each file once), from the routes directory (reloaded on change if asked)
+     * or from the jar.
      * @return a banner line for reloading, or empty
      */
     private static String routes(BaseMainSupport m, PropertiesComponent properties, Role role) {
         String dir = required(properties, "sightline.routes.dir");
         boolean onDisk = Files.isDirectory(Path.of(dir));
         String scheme = onDisk ? "file:" + dir + "/" : "classpath:routes/";
-        String patterns = required(properties, "sightline.role." + role.key() + ".routes");
-        m.configure().withRoutesIncludePattern(Arrays.stream(patterns.split(",")).map(String::trim)
-                .map(p -> scheme + p).collect(Collectors.joining(",")));
+        Set<String> patterns = new LinkedHashSet<>();
+        role.parts().forEach(p -> patterns.addAll(list(required(properties, "sightline.role." + p.key() + ".routes"))));
+        m.configure().withRoutesIncludePattern(patterns.stream().map(p -> scheme + p).collect(Collectors.joining(",")));
         String reload = properties.resolveProperty("sightline.routes.reload").map(String::trim).filter(v -> !v.isEmpty())
-                .orElseGet(() -> required(properties, "sightline.role." + role.key() + ".reload"));
+                .orElse(String.valueOf(role.demo()));
         if (!Boolean.parseBoolean(reload) || !onDisk) {
             return "";
         }
-        m.configure().withRoutesReloadEnabled(true).withRoutesReloadDirectory(dir).withRoutesReloadPattern(patterns)
-                .withRoutesReloadRemoveAllRoutes(false);
+        m.configure().withRoutesReloadEnabled(true).withRoutesReloadDirectory(dir)
+                .withRoutesReloadPattern(String.join(",", patterns)).withRoutesReloadRemoveAllRoutes(false);
         return "\n    Routes:      " + Path.of(dir).toAbsolutePath() + " (reloaded on change)";
     }
 
@@ -153,9 +193,17 @@ public final class Sightline implements AutoCloseable {
             banner.append("\n    Sending:     ").append(required(p, "sightline.source")).append(" to ")
                     .append(required(p, "sightline.receiver.host"));
         }
-        if (role.receives()) {
-            String console = (p.resolveProperty("sightline.tls.keystore").filter(v -> !v.isBlank()).isPresent() ? "https" : "http")
-                    + "://localhost:" + required(p, "sightline.receiver.http-port") + "/";
+        String receiver = (p.resolveProperty("sightline.tls.keystore").filter(v -> !v.isBlank()).isPresent() ? "https" : "http")
+                + "://localhost:" + required(p, "sightline.receiver.http-port") + "/";
+        if (role.has(Role.Part.INGEST)) {
+            banner.append("\n    Ingest:      ").append(receiver).append("api/v1/stream, ").append(receiver)
+                    .append("api/v1/frames, UDP port ").append(required(p, "sightline.receiver.udp-port"));
+        }
+        if (role.receives() && required(p, "sightline.bus").equals("kafka")) {
+            banner.append("\n    Kafka:       ").append(required(p, "sightline.kafka.brokers"));
+        }
+        if (role.has(Role.Part.CONSOLE)) {
+            String console = receiver;
             loginCode = context.getRegistry().lookupByNameAndType("operatorAuth", OperatorAuth.class).newLoginCode();
             banner.append("\n    Console:     ").append(console)
                     .append("\n    Log in:      ").append(console).append("login?code=").append(loginCode)
@@ -175,7 +223,7 @@ public final class Sightline implements AutoCloseable {
         return main.getCamelContext();
     }
 
-    /** The one-time login code printed at start (receivers only). */
+    /** The one-time login code printed at start (consoles only). */
     public String loginCode() {
         return loginCode;
     }

@@ -25,7 +25,7 @@ class ConfigurationTest {
     @Test
     void environmentVariablesRouteFilesJavaDslAndReloading() throws Exception {
         Path routes = Files.createDirectories(work.resolve("routes"));
-        Harness.copyRoutes(routes, "receiver*.camel.yaml");
+        Harness.copyRoutes(routes, "{receiver,bus}-*.camel.yaml");
         Files.writeString(routes.resolve("ReceiverPing.java"), """
                 import org.apache.camel.builder.RouteBuilder;
 
@@ -66,7 +66,7 @@ class ConfigurationTest {
             assertThat(devices.statusCode()).isEqualTo(200);
             assertThat(devices.body()).isEqualTo("[]");
 
-            Files.writeString(routes.resolve("receiver-hello.camel.yaml"), """
+            Files.writeString(routes.resolve("receiver-console-hello.camel.yaml"), """
                     - route:
                         id: hello
                         from:

@@ -206,8 +206,8 @@ class DeploymentTest {
         int httpPort = Harness.freeTcpPort();
         Files.writeString(dir.resolve("config/application.properties"), Files.readString(Path.of("application.properties"))
                 .replace("sightline.receiver.http-port=8080", "sightline.receiver.http-port=" + httpPort));
-        Harness.copyRoutes(config, "receiver*.camel.yaml");
-        Files.writeString(config.resolve("receiver-ping.camel.yaml"), """
+        Harness.copyRoutes(config, "{receiver,bus}-*.camel.yaml");
+        Files.writeString(config.resolve("receiver-console-ping.camel.yaml"), """
                 - route:
                     id: ping
                     from:

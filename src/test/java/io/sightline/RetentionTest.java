@@ -77,7 +77,7 @@ class RetentionTest {
             age(Segments.video(sidecars.get(i)), Duration.ofMinutes(30 - i));
         }
         long newest = Files.size(sidecars.get(2)) + Files.size(Segments.video(sidecars.get(2)));
-        Retention retention = new Retention(data, Duration.ofDays(30), newest, new SightlineMetrics(new SimpleMeterRegistry()));
+        Retention retention = new Retention(data.resolve("segments"), Duration.ofDays(30), newest, new SightlineMetrics(new SimpleMeterRegistry()));
         assertThat(retention.enforce()).isEqualTo(2);
         assertThat(Segments.sidecars(data, "kept-cam")).containsExactly(sidecars.get(2));
         assertThat(retention.enforce()).isZero();
@@ -87,7 +87,7 @@ class RetentionTest {
     void aSegmentRenamedWhileRetentionListsTheStoreIsNoError() throws Exception {
         Path day = dir.resolve("data/segments/busy-cam/2026-12-05");
         Files.createDirectories(day);
-        Retention retention = new Retention(dir.resolve("data"), Duration.ofDays(30), Long.MAX_VALUE,
+        Retention retention = new Retention(dir.resolve("data").resolve("segments"), Duration.ofDays(30), Long.MAX_VALUE,
                 new SightlineMetrics(new SimpleMeterRegistry()));
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = new Thread(() -> { // what the segment writer does: write .part, rename over the final name

@@ -21,13 +21,24 @@ final class SightlineProcess implements AutoCloseable {
         this(settings, log, List.of(), Harness.management(settings));
     }
 
+    /** With JVM options of its own (e.g. the cluster tests' many short-lived nodes on two cores). */
+    SightlineProcess(Map<String, String> settings, Path log, List<String> jvmArgs) throws Exception {
+        this(settings, log, List.of(), Harness.management(settings), jvmArgs);
+    }
+
     /**
      * @param prefix     command words before {@code java} (e.g. {@code ip netns exec NS})
      * @param management base URL of its management port, as this process reaches it
      */
     SightlineProcess(Map<String, String> settings, Path log, List<String> prefix, String management) throws Exception {
+        this(settings, log, prefix, management, List.of());
+    }
+
+    private SightlineProcess(Map<String, String> settings, Path log, List<String> prefix, String management,
+                             List<String> jvmArgs) throws Exception {
         List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
         // e.g. -Dsightline.child-jvm-args=-XX:StartFlightRecording=filename={role}.jfr (the benchmark's profiling
         // runs; {role} keeps the recordings of a sender and its receiver apart)
         String extra = System.getProperty("sightline.child-jvm-args", "").trim()

@@ -22,6 +22,11 @@ public record Alert(String id, String device, String stream, long frame, long ti
                 acknowledgedAt, acknowledgedBy);
     }
 
+    /** How far the alert has come: raised, then confirmed by its frame, then acknowledged; a later state wins. */
+    int progress() {
+        return (confirmed ? 1 : 0) + (acknowledgedAt != null ? 2 : 0);
+    }
+
     Alert acknowledged(long at, String by) {
         return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, segment, day, confirmed, at, by);
     }

@@ -38,7 +38,8 @@ import java.util.UUID;
  * segment it falls in) or, when every datagram was lost, raises it itself: one alert per event either way,
  * because after an alert the device's cooldown (by capture time) suppresses the others. Every change is
  * appended to {@code alerts.jsonl} (one JSON snapshot per line, the last one of an id wins) before it is
- * published, so alerts survive restarts and outlive the segments retention deletes.
+ * published, so alerts survive restarts and outlive the segments retention deletes. An alert's id is made from its
+ * frame, so consoles that evaluate the same detections (a cluster) name the same event alike.
  */
 public class AlertBook {
 
@@ -102,8 +103,11 @@ public class AlertBook {
         if (matching.isEmpty()) {
             return null;
         }
-        Alert near = recent.getOrDefault(device, new ArrayDeque<>()).stream().map(alerts::get)
-                .filter(a -> a != null && Math.abs(a.time() - time) < rules.cooldownMillis())
+        // named after its frame: the same event gets the same id wherever it is evaluated (several consoles, or a
+        // console that evaluates a detection again after a restart)
+        String id = UUID.nameUUIDFromBytes((device + "/" + stream + "/" + frame).getBytes(StandardCharsets.UTF_8)).toString();
+        Alert near = alerts.containsKey(id) ? alerts.get(id) : recent.getOrDefault(device, new ArrayDeque<>()).stream()
+                .map(alerts::get).filter(a -> a != null && Math.abs(a.time() - time) < rules.cooldownMillis())
                 .reduce((a, b) -> b).orElse(null);
         if (near != null) {
             boolean sameFrame = near.stream().equals(stream) && near.frame() == frame;
@@ -112,7 +116,7 @@ public class AlertBook {
             }
             return null;
         }
-        Alert alert = new Alert(UUID.randomUUID().toString(), device, stream, frame, time, System.currentTimeMillis(),
+        Alert alert = new Alert(id, device, stream, frame, time, System.currentTimeMillis(),
                 segment == null ? "udp" : "http", matching, segment, DAY.format(Instant.ofEpochMilli(time)),
                 segment != null, null, null);
         metrics.counter("alerts.raised", "device", device, "path", alert.raisedBy()).increment();
@@ -130,6 +134,18 @@ public class AlertBook {
             return new Change(a, false);
         }
         return new Change(save(a.acknowledged(System.currentTimeMillis(), "operator")), false);
+    }
+
+    /**
+     * Step of a console on the Kafka bus: an alert as another console raised, confirmed or acknowledged it. Kept
+     * when it is new here or has come further than the copy here; the change, or null when this console has it.
+     */
+    public synchronized Change apply(@Body Alert alert) {
+        Alert known = alerts.get(alert.id());
+        if (known != null && known.progress() >= alert.progress()) {
+            return null;
+        }
+        return new Change(save(alert), known == null);
     }
 
     /** {@code GET /api/v1/alerts}: newest first, optionally of one device. */

@@ -108,6 +108,14 @@ public class DeviceCommands {
         }
     }
 
+    /**
+     * Step of a console on the Kafka bus: a datagram an ingest node received from {@code host} (its
+     * {@code Sightline-Source} header), tracked as if it had come here.
+     */
+    public void trackRelayed(@Body DetectionDatagram datagram, @Header("Sightline-Source") String host) {
+        track(datagram, host == null ? null : new InetSocketAddress(host, 0));
+    }
+
     /** The device's state from its last datagram: STREAMING, WAITING, or null when it never said. */
     public String state(String device) {
         Device d = devices.get(device);

@@ -39,9 +39,9 @@ public class ClipImport {
     private final Path segmentsDir;
     private final SightlineMetrics metrics;
 
-    public ClipImport(CompatProtocol protocol, Path dataDir, SightlineMetrics metrics) {
+    public ClipImport(CompatProtocol protocol, Path segmentsDir, SightlineMetrics metrics) {
         this.protocol = protocol;
-        this.segmentsDir = dataDir.resolve("segments");
+        this.segmentsDir = segmentsDir;
         this.metrics = metrics;
     }
 

@@ -21,9 +21,9 @@ public class CompatConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "clipImport", lazy = true)
-    public ClipImport clipImport(CompatProtocol protocol, @PropertyInject("sightline.data-dir") String dataDir,
+    public ClipImport clipImport(CompatProtocol protocol, @PropertyInject("sightline.segments-dir") String segmentsDir,
                                  SightlineMetrics metrics) {
-        return new ClipImport(protocol, Path.of(dataDir), metrics);
+        return new ClipImport(protocol, Path.of(segmentsDir), metrics);
     }
 
     /** {@code address=device,address=device}: the compat ingest's names for old senders. */

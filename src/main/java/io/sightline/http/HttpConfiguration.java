@@ -68,8 +68,12 @@ public class HttpConfiguration implements CamelConfiguration {
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
                 VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(started,
                         VertxPlatformHttpRouter.getRouterNameFromPort(port));
-                HttpGuards.install(router, uploadTimeoutMillis, metrics);
-                started.getRegistry().lookupByNameAndType("streamIngest", StreamIngest.class).install(router, streamWorkers);
+                if (router != null) { // a part without the HTTP server (segments) has none
+                    HttpGuards.install(router, uploadTimeoutMillis, metrics);
+                    if (started.getRoute("frames-stream-in") != null) { // the parts that ingest
+                        started.getRegistry().lookupByNameAndType("streamIngest", StreamIngest.class).install(router, streamWorkers);
+                    }
+                }
                 readiness.open();
             }
         });

@@ -33,9 +33,9 @@ public class FrameRecovery {
     private final FrameStore store;
     private final Path segmentsDir;
 
-    public FrameRecovery(FrameStore store, Path dataDir) {
+    public FrameRecovery(FrameStore store, Path segmentsDir) {
         this.store = store;
-        this.segmentsDir = dataDir.resolve("segments");
+        this.segmentsDir = segmentsDir;
     }
 
     public List<Recovered> scan() throws IOException {

@@ -65,9 +65,6 @@ public class FrameStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store frame " + meta.frame() + " of " + meta.segmentKey(), e);
         }
-        metrics.counter("frames.received", "device", meta.device(), "quality", quality == null ? FrameHeaders.FULL : quality)
-                .increment();
-        metrics.counter("bytes.received", "device", meta.device(), "path", "http").increment(jpeg.length);
         return ref;
     }
 
@@ -151,6 +148,18 @@ public class FrameStore {
         return adopted;
     }
 
+    /** Empties the incoming area (a segment writer's scratch area on the Kafka bus, at start). */
+    void discardAll() throws IOException {
+        if (!Files.exists(incoming)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(incoming)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
     /** Frames a log held when this process first opened it (after a restart), not yet written; each only once. */
     List<FrameLog.Entry> recover(Path dir) throws IOException {
         return log(dir).takeRecovered();
@@ -182,14 +191,4 @@ public class FrameStore {
         metrics.counter("frames.duplicate", "device", meta.device()).increment();
     }
 
-    /** The answer to a stored (or already stored) frame. */
-    public String receipt(@ExchangeProperty("frame") FrameMeta meta,
-                          @ExchangeProperty(Exchange.DUPLICATE_MESSAGE) Boolean duplicate) {
-        Map<String, Object> receipt = new LinkedHashMap<>();
-        receipt.put("stored", true);
-        receipt.put("duplicate", Boolean.TRUE.equals(duplicate));
-        receipt.put("device", meta.device());
-        receipt.put("frame", meta.frame());
-        return Json.text(receipt);
-    }
 }

@@ -34,8 +34,8 @@ public class Retention {
     record Segment(Path video, Path sidecar, long modified, long bytes) {
     }
 
-    public Retention(Path dataDir, Duration maxAge, long maxBytes, SightlineMetrics metrics) {
-        this.segmentsDir = dataDir.resolve("segments");
+    public Retention(Path segmentsDir, Duration maxAge, long maxBytes, SightlineMetrics metrics) {
+        this.segmentsDir = segmentsDir;
         this.maxAge = maxAge;
         this.maxBytes = maxBytes;
         this.metrics = metrics;

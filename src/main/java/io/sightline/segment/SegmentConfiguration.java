@@ -8,7 +8,10 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.CamelContext;
 import org.apache.camel.processor.aggregate.MemoryAggregationRepository;
+import org.apache.camel.support.LifecycleStrategySupport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,18 +25,37 @@ public class SegmentConfiguration implements CamelConfiguration {
     @PropertyInject("sightline.data-dir")
     private String dataDir;
 
+    @PropertyInject("sightline.segments-dir")
+    private String segmentsDir;
+
     private Path data() {
         return Path.of(dataDir);
     }
 
-    @BindToRegistry(value = "frameStore", lazy = true, destroyMethod = "close")
-    public FrameStore frameStore(@PropertyInject("sightline.storage.fsync") boolean fsync, SightlineMetrics metrics) {
-        return new FrameStore(data(), fsync, metrics);
+    private Path segments() {
+        return Path.of(segmentsDir);
+    }
+
+    /**
+     * On the local bus the durable store of every acknowledged frame. On the Kafka bus only a segment writer's
+     * scratch area: Kafka holds each frame until its segment is written, so frames left here by an earlier run
+     * are read from Kafka again and the area is emptied at start, and nothing is synced.
+     */
+    @BindToRegistry(value = "frameStore", lazy = true)
+    public FrameStore frameStore(@PropertyInject("sightline.storage.fsync") boolean fsync,
+                                 @PropertyInject("sightline.bus") String bus, SightlineMetrics metrics) throws IOException {
+        boolean scratch = bus.trim().equals("kafka");
+        FrameStore store = new FrameStore(data(), fsync && !scratch, metrics);
+        if (scratch) {
+            store.discardAll();
+        }
+        made = store;
+        return store;
     }
 
     @BindToRegistry(value = "frameRecovery", lazy = true)
     public FrameRecovery frameRecovery(FrameStore store) {
-        return new FrameRecovery(store, data());
+        return new FrameRecovery(store, segments());
     }
 
     /** Kept in {@code data/frame-keys.log} across restarts. */
@@ -62,27 +84,39 @@ public class SegmentConfiguration implements CamelConfiguration {
             case "h264" -> new H264Muxer(h264Bitrate);
             default -> throw new IllegalArgumentException("sightline.segment.codec must be copy or h264, was '" + codec + "'");
         };
-        return new SegmentWriter(data(), store, muxer, matcher, metrics);
+        return new SegmentWriter(segments(), store, muxer, matcher, metrics);
     }
 
     @BindToRegistry(value = "segmentLibrary", lazy = true)
     public SegmentLibrary segmentLibrary(SightlineMetrics metrics) {
-        return new SegmentLibrary(data(), new BrowserPlayback(metrics));
+        return new SegmentLibrary(segments(), new BrowserPlayback(metrics));
     }
 
     @BindToRegistry(value = "retention", lazy = true)
     public Retention retention(@PropertyInject("sightline.retention.max-age-hours") long maxAgeHours,
                                @PropertyInject("sightline.retention.max-bytes") long maxBytes, SightlineMetrics metrics) {
-        return new Retention(data(), Duration.ofHours(maxAgeHours), maxBytes, metrics);
+        return new Retention(segments(), Duration.ofHours(maxAgeHours), maxBytes, metrics);
     }
 
     @PropertyInject("sightline.health.min-free-bytes")
     private long minFreeBytes;
+
+    /** The frame store once a route used it (a part that never stores has none to close). */
+    private volatile FrameStore made;
 
     @Override
     public void configure(CamelContext context) {
         // bound now, not on first use: Camel looks for health checks at start
         context.getRegistry().bind("health-data-dir", HealthChecks.exposed(HealthChecks.dataDir(data(), minFreeBytes),
                 context.getRegistry().lookupByNameAndType("metrics", SightlineMetrics.class)));
+        context.addLifecycleStrategy(LifecycleStrategySupport.adapt(LifecycleStrategySupport.onCamelContextStopped(stopped -> {
+            if (made != null) {
+                try {
+                    made.close(); // its frames stay on disk for recovery
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot close the frame store", e);
+                }
+            }
+        })));
     }
 }

@@ -34,8 +34,8 @@ public class SegmentLibrary {
     private final Path segmentsDir;
     private final BrowserPlayback playback;
 
-    public SegmentLibrary(Path dataDir, BrowserPlayback playback) {
-        this.segmentsDir = dataDir.resolve("segments");
+    public SegmentLibrary(Path segmentsDir, BrowserPlayback playback) {
+        this.segmentsDir = segmentsDir;
         this.playback = playback;
     }
 

@@ -37,7 +37,9 @@ import java.util.concurrent.TimeUnit;
  * released once both are complete. The sidecar says of each frame whether it holds the full-quality copy or a
  * reduced live copy; when full-quality copies of reduced frames arrive later (the sender's archive lane), the
  * segment holding them is written again under the same name with the best copy of every frame. Other frames that
- * arrive after their segment was written form a {@code <segment>-lateN} companion.
+ * arrive after their segment was written form a {@code <segment>-lateN} companion. A segment's files are written
+ * by one writer at a time ({@link SegmentLock}), so two segment writers of a cluster that both hold frames of a
+ * segment (after a rebalance) leave each frame in it or a companion, once.
  */
 public class SegmentWriter {
 
@@ -55,9 +57,9 @@ public class SegmentWriter {
 
     private final SightlineMetrics metrics;
 
-    public SegmentWriter(Path dataDir, FrameStore store, VideoMuxer muxer, DetectionMatcher matcher,
+    public SegmentWriter(Path segmentsDir, FrameStore store, VideoMuxer muxer, DetectionMatcher matcher,
                          SightlineMetrics metrics) {
-        this.segmentsDir = dataDir.resolve("segments");
+        this.segmentsDir = segmentsDir;
         this.store = store;
         this.muxer = muxer;
         this.matcher = matcher;
@@ -68,7 +70,7 @@ public class SegmentWriter {
                          @Header(Exchange.AGGREGATED_COMPLETED_BY) String completedBy) {
         List<FrameRef> frames = assembly.ordered();
         Path dir = segmentsDir.resolve(assembly.getDevice()).resolve(DAY.format(Instant.ofEpochMilli(frames.get(0).captureTime())));
-        try {
+        try (SegmentLock ignored = SegmentLock.take(dir, assembly.getSegment())) {
             Map<Long, Held> held = held(dir, assembly.getSegment());
             if (!held.isEmpty()) {
                 frames = upgrade(assembly, dir, frames, held, completedBy);

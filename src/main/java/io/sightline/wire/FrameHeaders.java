@@ -29,16 +29,19 @@ public final class FrameHeaders {
     /** Bound on the detections header: Vert.x rejects request heads above 8 KiB in total. */
     public static final int MAX_DETECTIONS_HEADER = 6000;
 
-    /** Sender step before the POST: the metadata of the frame ({@code frame} property) and its quality as headers. */
+    /**
+     * Sender step before the POST (and ingest's before the frame goes to Kafka): the metadata of the frame
+     * ({@code frame} property) and its quality as headers.
+     */
     public void write(@ExchangeProperty("frame") FrameMeta meta, @ExchangeProperty("quality") String quality, Message out) {
         out.setHeader(QUALITY, quality == null ? FULL : quality);
         out.setHeader(DEVICE, meta.device());
         out.setHeader(STREAM, meta.stream());
-        out.setHeader(FRAME, meta.frame());
-        out.setHeader(CAPTURE_TIME, meta.captureTime());
+        out.setHeader(FRAME, String.valueOf(meta.frame())); // text, as on the wire: also in Kafka's record headers
+        out.setHeader(CAPTURE_TIME, String.valueOf(meta.captureTime()));
         out.setHeader(SEGMENT, meta.segment());
-        out.setHeader(SEGMENT_FIRST, meta.segmentFirst());
-        out.setHeader(SEGMENT_LAST, meta.lastInSegment());
+        out.setHeader(SEGMENT_FIRST, String.valueOf(meta.segmentFirst()));
+        out.setHeader(SEGMENT_LAST, String.valueOf(meta.lastInSegment()));
         out.setHeader(DETECTIONS, detectionsHeader(meta.detections()));
         out.setHeader(Exchange.CONTENT_TYPE, "image/jpeg");
     }

@@ -32,6 +32,11 @@ public class WireConfiguration implements CamelConfiguration {
         return new JpegCheck(maxBytes);
     }
 
+    @BindToRegistry(value = "frameReceipts", lazy = true)
+    public FrameReceipts frameReceipts(SightlineMetrics metrics) {
+        return new FrameReceipts(metrics);
+    }
+
     @BindToRegistry(value = "errorResponse", lazy = true)
     public ErrorResponse errorResponse(SightlineMetrics metrics) {
         return new ErrorResponse(metrics);

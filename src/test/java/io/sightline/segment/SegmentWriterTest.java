@@ -64,7 +64,7 @@ class SegmentWriterTest {
 
         Path log = data.resolve("incoming/cam/s1/seg-0/frames.log");
         assertThat(log).exists();
-        assertThat(new FrameRecovery(store(), data).scan()).extracting(r -> r.meta().frame()).containsExactly(10L);
+        assertThat(new FrameRecovery(store(), data.resolve("segments")).scan()).extracting(r -> r.meta().frame()).containsExactly(10L);
 
         // once the late frame is written too, the incoming directory goes
         writer(store).write(assembly(stored.subList(10, 11)), "timeout");
@@ -143,7 +143,7 @@ class SegmentWriterTest {
         } finally {
             pool.shutdownNow();
         }
-        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data.resolve("segments")).scan();
         assertThat(recovered).hasSize(threads * perThread);
         assertImages(recovered, jpegs);
     }
@@ -158,7 +158,7 @@ class SegmentWriterTest {
 
         byte[] late = jpeg();
         store(store, 3, late);
-        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data.resolve("segments")).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(3L);
         assertThat(image(recovered.get(0).ref())).isEqualTo(late);
     }
@@ -180,14 +180,14 @@ class SegmentWriterTest {
         Files.write(log, java.util.Arrays.copyOf(torn, torn.length / 2), StandardOpenOption.APPEND);
 
         FrameStore after = store();
-        List<FrameRecovery.Recovered> recovered = new FrameRecovery(after, data).scan();
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(after, data.resolve("segments")).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(Files.size(log)).as("torn tail cut off").isEqualTo(complete);
         assertImages(recovered, jpegs);
 
         byte[] resent = jpeg(); // the sender retries frame 5 after the restart: it lands after the cut
         store(after, 5, resent);
-        List<FrameRecovery.Recovered> again = new FrameRecovery(store(), data).scan();
+        List<FrameRecovery.Recovered> again = new FrameRecovery(store(), data.resolve("segments")).scan();
         assertThat(again).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
         assertThat(image(again.get(5).ref())).isEqualTo(resent);
     }
@@ -203,8 +203,8 @@ class SegmentWriterTest {
         sidecar.put("frames", stored.subList(0, 3).stream().map(f -> Map.of("frame", f.frame())).toList());
         Files.write(video.resolve("seg-0.json"), Json.bytes(sidecar));
 
-        assertThat(new FrameRecovery(store(), data).scan()).extracting(r -> r.meta().frame()).containsExactly(3L);
-        assertThat(new FrameRecovery(store(), data).scan()).as("after a second restart")
+        assertThat(new FrameRecovery(store(), data.resolve("segments")).scan()).extracting(r -> r.meta().frame()).containsExactly(3L);
+        assertThat(new FrameRecovery(store(), data.resolve("segments")).scan()).as("after a second restart")
                 .extracting(r -> r.meta().frame()).containsExactly(3L);
     }
 
@@ -222,7 +222,7 @@ class SegmentWriterTest {
         metadata.append("{\"meta\":{\"dev"); // a line cut short by the crash
         Files.writeString(dir.resolve(FrameRecovery.LEGACY_METADATA), metadata);
 
-        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data).scan();
+        List<FrameRecovery.Recovered> recovered = new FrameRecovery(store(), data.resolve("segments")).scan();
         assertThat(recovered).extracting(r -> r.meta().frame()).containsExactly(0L, 1L, 2L);
         assertImages(recovered, jpegs);
         try (var left = Files.list(dir)) {
@@ -259,7 +259,7 @@ class SegmentWriterTest {
     }
 
     private SegmentWriter writer(FrameStore store) {
-        return new SegmentWriter(data, store, new MjpegCopyMuxer(), new DetectionMatcher(metrics), metrics);
+        return new SegmentWriter(data.resolve("segments"), store, new MjpegCopyMuxer(), new DetectionMatcher(metrics), metrics);
     }
 
     private static FrameMeta meta(int frame) {
