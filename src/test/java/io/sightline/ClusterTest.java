@@ -98,7 +98,10 @@ class ClusterTest {
         final List<String> nodes = new ArrayList<>();
 
         Map<String, String> start(String role, String node) throws Exception {
-            Map<String, String> s = settings(role, node);
+            return startWith(settings(role, node), node);
+        }
+
+        Map<String, String> startWith(Map<String, String> s, String node) throws Exception {
             nodes.add(node);
             try {
                 processes.add(new SightlineProcess(s, dir.resolve(node + ".log"), NODE_JVM));
@@ -268,6 +271,91 @@ class ClusterTest {
             assertThat(sidecar.get("frameCount").asInt()).isEqualTo(10);
             System.out.println("FIGURE same key through two ingest nodes: 20 posts of 10 frames, 10 in segments, once each");
         }
+    }
+
+    @Test
+    @Order(5)
+    void everyConsoleNodeShowsLiveFramesAndAlertsOnceAndCommandsTheDevice() throws Exception {
+        try (Cluster cluster = new Cluster("consoles")) {
+            // two nodes, each with a console: one also ingests, the other writes segments
+            Map<String, String> first = cluster.settings("ingest,console", "node-1");
+            Map<String, String> second = cluster.settings("segments,console", "node-2");
+            for (Map<String, String> node : List.of(first, second)) {
+                Harness.alertOnEveryMotion(node);
+                node.put("sightline.alerts.cooldown-s", "2");
+            }
+            cluster.startWith(first, "node-1");
+            cluster.startWith(second, "node-2");
+            Map<String, String> sender = Harness.sender(first, "console-cam", "synthetic");
+            sender.put("sightline.capture.fps", "10");
+            try (Sightline device = Sightline.start(sender)) {
+                // live: both consoles show the device's newest frame (node-2 receives no frame itself)
+                for (Map<String, String> node : List.of(first, second)) {
+                    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                            Harness.get(Harness.base(node) + "/api/v1/devices/console-cam/latest.jpg").statusCode() == 200);
+                }
+                // alerts: the same ones on both consoles, each event once
+                await().atMost(Duration.ofSeconds(60)).until(() -> alertIds(first).size() >= 3);
+                await().atMost(Duration.ofSeconds(30)).until(() -> alertIds(second).containsAll(alertIds(first))
+                        && alertIds(first).containsAll(alertIds(second)));
+                List<JsonNode> alerts = alerts(first);
+                assertThat(alerts.stream().map(a -> a.get("frame").asLong()).distinct().count()).isEqualTo(alerts.size());
+                // one evaluation per detection across the consoles: no two alerts of the device within the cooldown
+                List<Long> times = alerts.stream().map(a -> a.get("time").asLong()).sorted().toList();
+                for (int i = 1; i < times.size(); i++) {
+                    assertThat(times.get(i) - times.get(i - 1)).as("alerts %d ms apart", times.get(i) - times.get(i - 1))
+                            .isGreaterThanOrEqualTo(2000);
+                }
+
+                // a command through the console that receives nothing from the device: acknowledged
+                var wait = Harness.command(second, "console-cam", "WAIT");
+                assertThat(wait.statusCode()).as(wait.body()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        Harness.get(Harness.base(first) + "/api/v1/devices").body().contains("\"state\":\"WAITING\""));
+                var resume = Harness.command(first, "console-cam", "RESUME");
+                assertThat(resume.statusCode()).as(resume.body()).isEqualTo(200);
+
+                // an acknowledgement on one console reaches the other
+                String id = alerts.get(0).get("id").asText();
+                var ack = Harness.HTTP.send(Harness.operator(Harness.base(second) + "/api/v1/alerts/" + id + "/ack")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(ack.statusCode()).isEqualTo(200);
+                await().atMost(Duration.ofSeconds(20)).until(() -> alerts(first).stream().anyMatch(a ->
+                        a.get("id").asText().equals(id) && !a.get("acknowledgedAt").isNull()));
+
+                // a session from one console's login is good on the other
+                var login = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(Harness.base(first) + "/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + Harness.OPERATOR)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+                var devices = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(Harness.base(second) + "/api/v1/devices")).header("Cookie", cookie).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(devices.statusCode()).isEqualTo(200);
+
+                // recordings: the segments node-2 wrote are listed by node-1's console (shared storage)
+                await().atMost(Duration.ofSeconds(60)).until(() -> Segments.sidecars(cluster.segments, "console-cam").size() >= 1);
+                String day = Segments.sidecars(cluster.segments, "console-cam").get(0).getParent().getFileName().toString();
+                assertThat(Harness.get(Harness.base(first) + "/api/v1/devices/console-cam/segments?day=" + day).body())
+                        .contains("\"segment\"");
+                System.out.printf("FIGURE two console nodes: %d alerts, the same ids on both, each frame once; WAIT through"
+                        + " the node without the device's datagrams acknowledged in %s%n", alerts.size(), wait.body());
+            }
+        }
+    }
+
+    private static List<JsonNode> alerts(Map<String, String> node) throws Exception {
+        JsonNode list = Segments.JSON.readTree(Harness.get(Harness.base(node) + "/api/v1/alerts").body());
+        List<JsonNode> alerts = new ArrayList<>();
+        list.forEach(alerts::add);
+        return alerts;
+    }
+
+    private static java.util.Set<String> alertIds(Map<String, String> node) throws Exception {
+        return new HashSet<>(alerts(node).stream().map(a -> a.get("id").asText()).toList());
     }
 
     @Test

@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -146,6 +149,90 @@ class DeploymentTest {
         }
     }
 
+    @Test
+    void theClusterOverlayRunsEachPartOnKafkaWithSharedSegments() throws Exception {
+        List<HasMetadata> objects = render("k8s/overlays/cluster");
+        Properties app = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            app.load(in);
+        }
+        assertThat(all(objects, StatefulSet.class)).extracting(s -> s.getMetadata().getName())
+                .containsExactlyInAnyOrder("sightline-segments", "kafka");
+        assertThat(all(objects, Deployment.class)).extracting(d -> d.getMetadata().getName())
+                .containsExactlyInAnyOrder("sightline-ingest", "sightline-console");
+        StatefulSet kafka = named(objects, StatefulSet.class, "kafka");
+        Container broker = container(kafka.getSpec().getTemplate(), "kafka");
+        int replicas = kafka.getSpec().getReplicas();
+        // enough brokers for the topics Sightline makes, and each accepts its largest frame
+        assertThat(replicas).isGreaterThanOrEqualTo(Integer.parseInt(app.getProperty("sightline.kafka.replication-factor")));
+        assertThat(env(broker, "KAFKA_MIN_INSYNC_REPLICAS")).isEqualTo(app.getProperty("sightline.kafka.min-insync-replicas"));
+        assertThat(Long.parseLong(env(broker, "KAFKA_MESSAGE_MAX_BYTES")))
+                .isGreaterThanOrEqualTo(Long.parseLong(app.getProperty("sightline.kafka.max-message-bytes")));
+        String kafkaService = kafka.getSpec().getServiceName();
+        assertThat(named(objects, Service.class, kafkaService).getSpec().getClusterIP()).isEqualTo("None");
+        int brokerPort = broker.getPorts().stream().filter(p -> p.getName().equals("broker")).findFirst().orElseThrow()
+                .getContainerPort();
+        for (int i = 0; i < replicas; i++) {
+            assertThat(env(broker, "KAFKA_CONTROLLER_QUORUM_VOTERS")).contains(i + "@kafka-" + i + "." + kafkaService + ":");
+        }
+
+        Map<String, PodTemplateSpec> parts = Map.of(
+                "ingest", named(objects, Deployment.class, "sightline-ingest").getSpec().getTemplate(),
+                "segments", named(objects, StatefulSet.class, "sightline-segments").getSpec().getTemplate(),
+                "console", named(objects, Deployment.class, "sightline-console").getSpec().getTemplate());
+        PersistentVolumeClaim shared = only(objects, PersistentVolumeClaim.class);
+        assertThat(shared.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        for (Map.Entry<String, PodTemplateSpec> part : parts.entrySet()) {
+            PodTemplateSpec pod = part.getValue();
+            Container c = container(pod, part.getKey());
+            assertThat(env(c, "SIGHTLINE_ROLE")).isEqualTo(part.getKey());
+            assertThat(env(c, "SIGHTLINE_BUS")).isEqualTo("kafka");
+            // every broker it names is a pod of the Kafka StatefulSet, at its broker port
+            for (String address : env(c, "SIGHTLINE_KAFKA_BROKERS").split(",")) {
+                assertThat(address).matches("kafka-[0-" + (replicas - 1) + "]\\." + kafkaService + ":" + brokerPort);
+            }
+            // the segment store is the shared claim; the route files come flat from the ConfigMap
+            VolumeMount segments = c.getVolumeMounts().stream()
+                    .filter(m -> m.getMountPath().equals(env(c, "SIGHTLINE_SEGMENTS_DIR"))).findFirst().orElseThrow();
+            assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> {
+                assertThat(v.getName()).isEqualTo(segments.getName());
+                assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo(shared.getMetadata().getName());
+            });
+            VolumeMount config = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(env(c, "SIGHTLINE_ROUTES_DIR")))
+                    .findFirst().orElseThrow();
+            assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> {
+                assertThat(v.getName()).isEqualTo(config.getName());
+                assertThat(v.getConfigMap().getItems()).isEmpty();
+            });
+            assertThat(env(c, "SIGHTLINE_CONFIG")).isEqualTo(config.getMountPath() + "/application.properties");
+            assertThat(c.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("SIGHTLINE_KAFKA_NODE");
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+            });
+        }
+        // senders reach the ingest pods at the Service's ports; operators the consoles'
+        Service ingest = named(objects, Service.class, "sightline-ingest");
+        assertThat(parts.get("ingest").getMetadata().getLabels()).containsAllEntriesOf(ingest.getSpec().getSelector());
+        assertThat(port(ingest, "http").getPort()).isEqualTo(Integer.parseInt(app.getProperty("sightline.receiver.http-port")));
+        assertThat(port(ingest, "detections").getPort()).isEqualTo(Integer.parseInt(app.getProperty("sightline.receiver.udp-port")));
+        assertThat(port(ingest, "detections").getProtocol()).isEqualTo("UDP");
+        Service console = named(objects, Service.class, "sightline-console");
+        assertThat(parts.get("console").getMetadata().getLabels()).containsAllEntriesOf(console.getSpec().getSelector());
+        HorizontalPodAutoscaler hpa = only(objects, HorizontalPodAutoscaler.class);
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("sightline-ingest");
+        assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
+
+        List<Secret> secrets = secretTemplates();
+        for (PodTemplateSpec pod : podTemplates(objects)) {
+            checkPod(pod, objects, secrets);
+        }
+    }
+
+    private static <T extends HasMetadata> T named(List<HasMetadata> objects, Class<T> type, String name) {
+        return all(objects, type).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+    }
+
     /** Labels, volumes, config keys, secret keys and probe paths of one pod template agree with the rendered objects. */
     private static void checkPod(PodTemplateSpec pod, List<HasMetadata> objects, List<Secret> secrets) {
         Set<String> volumes = new HashSet<>();
@@ -171,8 +258,10 @@ class DeploymentTest {
                 }
             }
             for (Probe probe : Stream.of(c.getReadinessProbe(), c.getLivenessProbe()).filter(p -> p != null).toList()) {
-                assertThat(PROBE_PATHS).contains(probe.getHttpGet().getPath());
-                String port = probe.getHttpGet().getPort().getStrVal();
+                if (probe.getHttpGet() != null) {
+                    assertThat(PROBE_PATHS).contains(probe.getHttpGet().getPath());
+                }
+                String port = (probe.getHttpGet() != null ? probe.getHttpGet().getPort() : probe.getTcpSocket().getPort()).getStrVal();
                 assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo(port));
             }
         }
@@ -247,7 +336,8 @@ class DeploymentTest {
 
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "Service", Service.class, "StatefulSet", StatefulSet.class, "Deployment", Deployment.class,
-            "ConfigMap", ConfigMap.class, "Secret", Secret.class);
+            "ConfigMap", ConfigMap.class, "Secret", Secret.class, "PersistentVolumeClaim", PersistentVolumeClaim.class,
+            "HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
 
     /** {@code kubectl kustomize dir}, each document parsed into its fabric8 type (an unknown kind fails). */
     static List<HasMetadata> render(String kustomization) throws Exception {

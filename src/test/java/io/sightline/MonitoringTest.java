@@ -24,7 +24,8 @@ class MonitoringTest {
 
     static final List<String> ROUTES = List.of("capture", "frames-select", "detections-out", "datagram-out",
             "commands-in", "frames-queue", "frames-out", "frames-replay", "send-frame", "spool", "detections-in",
-            "frames-in", "frames-stream-in", "frame-checks", "ingest", "recovery", "segments", "alerts", "auto-wait",
+            "frames-in", "frames-stream-in", "frame-checks", "ingest", "datagram", "detections", "recovery", "segments",
+            "segment-written", "alerts", "alert-changed", "auto-wait",
             "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
             "segment-files", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",

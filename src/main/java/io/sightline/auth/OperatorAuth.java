@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Operator authentication for the API, the live view and the console: the operator token
- * ({@code SIGHTLINE_OPERATOR_TOKEN}) as a bearer token, or a session cookie. A session comes from a one-time
+ * ({@code SIGHTLINE_OPERATOR_TOKEN}) as a bearer token, or a session cookie (signed, so any console node accepts
+ * it, also after a restart, until it expires 12 hours after login). A session comes from a one-time
  * login code (printed at start as a link, accepted from loopback only, used once) or from posting the operator
  * token to {@code /login}. 401 without valid credentials, 403 for a device token. A browser attaches the cookie
  * to requests that other pages make too (a page on another port of the same host is even the same site, so
@@ -30,12 +31,14 @@ public class OperatorAuth {
     private static final Duration CODE = Duration.ofMinutes(10);
 
     private final byte[] operatorToken;
+    /** Signs sessions: any console that knows the operator token accepts them, also after a restart. */
+    private final byte[] sessionKey;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Long> sessions = new ConcurrentHashMap<>();
     private final Map<String, Long> codes = new ConcurrentHashMap<>();
 
     public OperatorAuth(String operatorToken) {
         this.operatorToken = operatorToken.getBytes(StandardCharsets.UTF_8);
+        this.sessionKey = DeviceKeys.hmac(this.operatorToken, "sightline-session".getBytes(StandardCharsets.US_ASCII));
     }
 
     boolean isOperatorToken(String token) {
@@ -65,8 +68,7 @@ public class OperatorAuth {
             throw new InvalidInputException(401, "unauthorized", "the operator token is not valid");
         }
         String session = cookie(exchange);
-        Long expires = session == null ? null : sessions.get(session);
-        if (expires != null && expires > System.currentTimeMillis()) {
+        if (session != null && validSession(session)) {
             refuseOtherOrigins(exchange);
             return;
         }
@@ -126,15 +128,46 @@ public class OperatorAuth {
         if (!ok) {
             throw new InvalidInputException(401, "unauthorized", "the login code is unknown, used or expired, or the token is wrong");
         }
-        String session = randomString();
-        sessions.put(session, System.currentTimeMillis() + SESSION.toMillis());
-        sessions.entrySet().removeIf(e -> e.getValue() < System.currentTimeMillis());
+        String session = newSession();
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + SESSION.toSeconds());
         exchange.getMessage().setHeader("Location", "/");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 303);
         exchange.getMessage().setBody("");
+    }
+
+    /**
+     * A session is {@code <expiry ms>.<random>.<signature>}, signed with a key made from the operator token: nothing
+     * to keep, so every console node of a cluster (and this one after a restart) accepts it until it expires, and a
+     * new operator token ends every session.
+     */
+    private String newSession() {
+        String payload = (System.currentTimeMillis() + SESSION.toMillis()) + "." + randomString();
+        return payload + "." + signature(payload);
+    }
+
+    private boolean validSession(String session) {
+        int dot = session.lastIndexOf('.');
+        int first = session.indexOf('.');
+        if (dot <= first || first <= 0) {
+            return false;
+        }
+        String payload = session.substring(0, dot);
+        if (!DeviceKeys.same(signature(payload).getBytes(StandardCharsets.US_ASCII),
+                session.substring(dot + 1).getBytes(StandardCharsets.US_ASCII))) {
+            return false;
+        }
+        try {
+            return Long.parseLong(session.substring(0, first)) > System.currentTimeMillis();
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private String signature(String payload) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(DeviceKeys.hmac(sessionKey, payload.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static boolean fromLoopback(Exchange exchange) {
