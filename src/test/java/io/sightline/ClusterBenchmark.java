@@ -122,7 +122,7 @@ public final class ClusterBenchmark {
                     nodes.get("segments-b").kill();
                     long killed = System.currentTimeMillis();
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() ->
-                            load.devices().stream().allMatch(d -> writtenAfter(shared, d, killed)));
+                            load.devices().stream().allMatch(d -> Segments.writtenAfter(shared, d, killed)));
                     line(String.format("%-34s | %9s | %10s | a segment writer killed (SIGKILL): every camera's segments flow"
                                     + " again after %.1f s (sightline.kafka.session-timeout-ms %s)", "rebalance", "", "",
                             (System.currentTimeMillis() - killed) / 1000.0, setting("sightline.kafka.session-timeout-ms")));
@@ -145,13 +145,6 @@ public final class ClusterBenchmark {
         return p.getProperty(key);
     }
 
-    private static boolean writtenAfter(Path shared, String device, long millis) {
-        try {
-            return Segments.sidecars(shared, device).stream().anyMatch(s -> s.toFile().lastModified() > millis);
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     /**
      * What a measuring window saw: frames/s acknowledged; per role, the CPU of its processes while idle (cores) and

@@ -96,6 +96,7 @@ class ClusterTest {
         }
 
         final List<String> nodes = new ArrayList<>();
+        final List<Map<String, String>> started = new ArrayList<>();
 
         Map<String, String> start(String role, String node) throws Exception {
             return startWith(settings(role, node), node);
@@ -103,6 +104,7 @@ class ClusterTest {
 
         Map<String, String> startWith(Map<String, String> s, String node) throws Exception {
             nodes.add(node);
+            started.add(s);
             try {
                 processes.add(new SightlineProcess(s, dir.resolve(node + ".log"), NODE_JVM));
             } catch (Exception | AssertionError e) {
@@ -183,8 +185,7 @@ class ClusterTest {
                  CameraLoad load = new CameraLoad("http://127.0.0.1:" + service.httpPort(), "cam", 20, 10, 20, JPEG)) {
                 load.start();
                 long seconds = Long.getLong("sightline.test.cluster-seconds", 60);
-                await().atMost(Duration.ofSeconds(seconds + 30)).pollDelay(Duration.ofSeconds(seconds))
-                        .until(() -> true);
+                await().atMost(Duration.ofSeconds(seconds + 30)).until(() -> load.capturedTotal() >= 20L * 10 * seconds);
                 drainAndCheck(cluster.segments, load, "2 ingest + 2 segment writers, 20 cameras at 10 fps for " + seconds + " s");
                 // both writers wrote: the partitions were shared
                 assertThat(Files.readString(dir.resolve("segments-a.log"))).contains("Segment ");
@@ -207,24 +208,17 @@ class ClusterTest {
                 long killed = System.currentTimeMillis();
                 // segments flow again for every camera: each has a segment written after the kill
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-                        load.devices().stream().allMatch(d -> writtenAfter(cluster.segments, d, killed)));
+                        load.devices().stream().allMatch(d -> Segments.writtenAfter(cluster.segments, d, killed)));
                 long recovered = System.currentTimeMillis() - killed;
                 System.out.printf("FIGURE segment writer killed (SIGKILL): every camera's segments flowed again after %.1f s"
                         + " (session timeout 6 s)%n", recovered / 1000.0);
-                await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(5)).until(() -> true);
+                long capturedAtRecovery = load.capturedTotal();
+                await().atMost(Duration.ofSeconds(30)).until(() -> load.capturedTotal() >= capturedAtRecovery + 300);
                 drainAndCheck(cluster.segments, load, "segment writer killed mid-stream");
             }
         }
     }
 
-    private static boolean writtenAfter(Path shared, String device, long millis) {
-        try {
-            return Segments.sidecars(shared, device).stream()
-                    .anyMatch(s -> s.toFile().lastModified() > millis);
-        } catch (Exception e) {
-            return false;
-        }
-    }
 
     @Test
     @Order(3)
@@ -264,7 +258,11 @@ class ClusterTest {
                 assertThat(Harness.post(Harness.base(ingestB) + "/api/v1/frames", h, JPEG).statusCode()).isEqualTo(201);
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> Segments.framesWritten(cluster.segments, device) >= 10);
-            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> true); // idle timeout
+            // and every copy read from Kafka is in a written segment or released as one already there
+            Map<String, String> writer = cluster.started.get(2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> MonitoringTest.value(MonitoringTest.scrape(writer),
+                    "sightline_kafka_frames_held") == 0 && MonitoringTest.value(MonitoringTest.scrape(writer),
+                    "sightline_segments_written_total") >= 1);
             List<Long> frames = Segments.framesByStream(cluster.segments, device).get("s1");
             assertThat(frames).containsExactlyElementsOf(LongStream.range(0, 10).boxed().toList());
             JsonNode sidecar = Segments.read(Segments.sidecars(cluster.segments, device).get(0));

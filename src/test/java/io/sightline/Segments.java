@@ -66,6 +66,15 @@ final class Segments {
         return found;
     }
 
+    /** Whether a segment of the device was written after {@code millis} (its sidecar's time). */
+    static boolean writtenAfter(Path data, String device, long millis) {
+        try {
+            return sidecars(data, device).stream().anyMatch(s -> s.toFile().lastModified() > millis);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static JsonNode read(Path sidecar) {
         try {
             return JSON.readTree(sidecar.toFile());

@@ -45,9 +45,12 @@ public class ClusterConfiguration implements CamelConfiguration {
     /** Room for a frame's metadata headers and Kafka's record framing beside its JPEG. */
     static final int RECORD_OVERHEAD = 65_536;
 
+    /** Its gauge {@code sightline_kafka_frames_held}: frames read from Kafka and not yet in a written segment. */
     @BindToRegistry(value = "offsetLedger", lazy = true)
-    public OffsetLedger offsetLedger() {
-        return new OffsetLedger();
+    public OffsetLedger offsetLedger(SightlineMetrics metrics) {
+        OffsetLedger ledger = new OffsetLedger();
+        metrics.gauge("kafka.frames.held", ledger, OffsetLedger::held);
+        return ledger;
     }
 
     @BindToRegistry(value = "committingKafkaClients", lazy = true)
