@@ -92,6 +92,13 @@ class ClusterTest {
             s.put("sightline.kafka.session-timeout-ms", "6000");
             s.put("sightline.segments-dir", segments.resolve("segments").toString());
             s.put("sightline.segment.idle-timeout-ms", "3000");
+            // each part gets the secrets its pods get in k8s/overlays/cluster, no more
+            if (!role.contains("ingest") && !role.contains("console")) {
+                s.remove("sightline.security.master-key");
+            }
+            if (!role.contains("console")) {
+                s.remove("sightline.operator-token");
+            }
             return s;
         }
 

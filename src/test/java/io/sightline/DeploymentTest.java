@@ -87,6 +87,10 @@ class DeploymentTest {
         assertThat(receiver.getSpec().getVolumeClaimTemplates()).extracting(c -> c.getMetadata().getName()).contains("data");
         assertThat(rx.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
         assertThat(env(rx, "SIGHTLINE_DATA_DIR")).isEqualTo("/data");
+        // retention keeps the segments below the claim they are on
+        assertThat(Long.parseLong(env(rx, "SIGHTLINE_RETENTION_MAX_BYTES"))).isLessThan(bytes(receiver.getSpec()
+                .getVolumeClaimTemplates().stream().filter(c -> c.getMetadata().getName().equals("data")).findFirst()
+                .orElseThrow().getSpec().getResources().getRequests().get("storage")));
         assertThat(receiver.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(rx.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(rx.getResources().getLimits()).containsKeys("cpu", "memory");
@@ -218,6 +222,9 @@ class DeploymentTest {
         assertThat(port(ingest, "detections").getProtocol()).isEqualTo("UDP");
         Service console = named(objects, Service.class, "sightline-console");
         assertThat(parts.get("console").getMetadata().getLabels()).containsAllEntriesOf(console.getSpec().getSelector());
+        Container writer = container(parts.get("segments"), "segments");
+        assertThat(Long.parseLong(env(writer, "SIGHTLINE_RETENTION_MAX_BYTES")))
+                .isLessThan(bytes(shared.getSpec().getResources().getRequests().get("storage")));
         HorizontalPodAutoscaler hpa = only(objects, HorizontalPodAutoscaler.class);
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("sightline-ingest");
         assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
@@ -226,6 +233,10 @@ class DeploymentTest {
         for (PodTemplateSpec pod : podTemplates(objects)) {
             checkPod(pod, objects, secrets);
         }
+    }
+
+    private static long bytes(io.fabric8.kubernetes.api.model.Quantity quantity) {
+        return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(quantity).longValueExact();
     }
 
     private static <T extends HasMetadata> T named(List<HasMetadata> objects, Class<T> type, String name) {

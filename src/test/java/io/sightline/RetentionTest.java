@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 class RetentionTest {
@@ -77,7 +78,7 @@ class RetentionTest {
             age(Segments.video(sidecars.get(i)), Duration.ofMinutes(30 - i));
         }
         long newest = Files.size(sidecars.get(2)) + Files.size(Segments.video(sidecars.get(2)));
-        Retention retention = new Retention(data.resolve("segments"), Duration.ofDays(30), newest, new SightlineMetrics(new SimpleMeterRegistry()));
+        Retention retention = new Retention(data.resolve("segments"), Duration.ofDays(30), newest, 0, new SightlineMetrics(new SimpleMeterRegistry()));
         assertThat(retention.enforce()).isEqualTo(2);
         assertThat(Segments.sidecars(data, "kept-cam")).containsExactly(sidecars.get(2));
         assertThat(retention.enforce()).isZero();
@@ -87,7 +88,7 @@ class RetentionTest {
     void aSegmentRenamedWhileRetentionListsTheStoreIsNoError() throws Exception {
         Path day = dir.resolve("data/segments/busy-cam/2026-12-05");
         Files.createDirectories(day);
-        Retention retention = new Retention(dir.resolve("data").resolve("segments"), Duration.ofDays(30), Long.MAX_VALUE,
+        Retention retention = new Retention(dir.resolve("data").resolve("segments"), Duration.ofDays(30), Long.MAX_VALUE, 0,
                 new SightlineMetrics(new SimpleMeterRegistry()));
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = new Thread(() -> { // what the segment writer does: write .part, rename over the final name
@@ -111,5 +112,38 @@ class RetentionTest {
             writing.set(false);
             writer.join(10_000);
         }
+    }
+
+    /** A file system of its own, as small as a test wants: a tmpfs (root only; CI runs as root). */
+    @Test
+    void onAVolumeSmallerThanTheByteLimitTheOldestGoUntilEnoughIsFree() throws Exception {
+        assumeThat(ProcessHandle.current().info().user().orElse("")).as("mounting a tmpfs needs root; skipped").isEqualTo("root");
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        mount("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", volume.toString());
+        try {
+            Path day = Files.createDirectories(volume.resolve("segments/full-cam/2026-12-05"));
+            for (int i = 0; i < 3; i++) { // three segments of 2 MiB: 6 of 8 MiB used
+                Files.write(day.resolve("seg" + i + ".mkv"), new byte[2 * 1024 * 1024]);
+                Files.writeString(day.resolve("seg" + i + ".json"), "{}");
+                age(day.resolve("seg" + i + ".mkv"), Duration.ofMinutes(30 - i));
+                age(day.resolve("seg" + i + ".json"), Duration.ofMinutes(30 - i));
+            }
+            // far below the byte limit and the age limit; 25 % free against the 40 % asked for
+            Retention retention = new Retention(volume.resolve("segments"), Duration.ofDays(30), Long.MAX_VALUE, 40,
+                    new SightlineMetrics(new SimpleMeterRegistry()));
+            assertThat(retention.enforce()).isEqualTo(1);
+            assertThat(day.resolve("seg0.mkv")).doesNotExist();
+            assertThat(day.resolve("seg1.mkv")).exists();
+            assertThat(day.resolve("seg2.mkv")).exists();
+            assertThat(retention.enforce()).isZero();
+        } finally {
+            mount("umount", volume.toString());
+        }
+    }
+
+    private static void mount(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0).as(out).isTrue();
     }
 }

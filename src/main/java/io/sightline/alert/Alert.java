@@ -7,19 +7,21 @@ import java.util.List;
 /**
  * An alert: the frame whose detections matched the rules ({@code time} is its capture time), the path that
  * raised it first ({@code udp} or {@code http}), the segment it falls in once the frame itself arrived
- * ({@code confirmed}), and who acknowledged it when.
+ * ({@code confirmed}), who acknowledged it when, and when it last changed ({@code changedAt}: the id of its
+ * event in the consoles' event stream, so a console that reconnects is sent what changed since).
  */
 public record Alert(String id, String device, String stream, long frame, long time, long raisedAt, String raisedBy,
                     List<Detection> detections, String segment, String day, boolean confirmed,
-                    Long acknowledgedAt, String acknowledgedBy) {
+                    Long acknowledgedAt, String acknowledgedBy, Long changedAt) {
 
     public Alert {
         detections = List.copyOf(detections);
+        changedAt = changedAt != null ? changedAt : acknowledgedAt != null ? acknowledgedAt : raisedAt; // older files
     }
 
     Alert confirmedIn(String inSegment) {
         return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, inSegment, day, true,
-                acknowledgedAt, acknowledgedBy);
+                acknowledgedAt, acknowledgedBy, System.currentTimeMillis());
     }
 
     /** How far the alert has come: raised, then confirmed by its frame, then acknowledged; a later state wins. */
@@ -28,6 +30,6 @@ public record Alert(String id, String device, String stream, long frame, long ti
     }
 
     Alert acknowledged(long at, String by) {
-        return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, segment, day, confirmed, at, by);
+        return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections, segment, day, confirmed, at, by, at);
     }
 }

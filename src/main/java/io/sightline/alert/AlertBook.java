@@ -116,9 +116,9 @@ public class AlertBook {
             }
             return null;
         }
-        Alert alert = new Alert(id, device, stream, frame, time, System.currentTimeMillis(),
-                segment == null ? "udp" : "http", matching, segment, DAY.format(Instant.ofEpochMilli(time)),
-                segment != null, null, null);
+        long now = System.currentTimeMillis();
+        Alert alert = new Alert(id, device, stream, frame, time, now, segment == null ? "udp" : "http", matching, segment,
+                DAY.format(Instant.ofEpochMilli(time)), segment != null, null, null, now);
         metrics.counter("alerts.raised", "device", device, "path", alert.raisedBy()).increment();
         LOG.info("Alert {} on {}: {} at frame {}", alert.id(), device, matching, frame);
         return new Change(save(alert), true);
@@ -154,6 +154,15 @@ public class AlertBook {
         List<Alert> list = new ArrayList<>(alerts.values());
         list.sort(Comparator.comparingLong(Alert::raisedAt).reversed());
         return list.stream().filter(a -> device == null || a.device().equals(device)).limit(max).toList();
+    }
+
+    /**
+     * The alerts as they are now that changed at or after {@code since} (ms), oldest change first: what a console
+     * that reconnects with {@code Last-Event-ID} missed (a change it saw again is shown as it is: harmless).
+     */
+    public synchronized List<Alert> changedSince(long since) {
+        return alerts.values().stream().filter(a -> a.changedAt() >= since)
+                .sorted(Comparator.comparingLong(Alert::changedAt)).toList();
     }
 
     public synchronized int unacknowledged() {

@@ -7,7 +7,8 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * A {@code text/event-stream} response: queued events are written as they come, and a comment after 15 s of
+ * A {@code text/event-stream} response: queued events are written as they come, each with its id (a browser's
+ * EventSource sends the last one back as {@code Last-Event-ID} when it reconnects), and a comment after 15 s of
  * silence keeps proxies from closing the stream. A viewer that cannot keep up loses its oldest events.
  */
 public class EventStream extends ResponseStream {
@@ -22,11 +23,14 @@ public class EventStream extends ResponseStream {
         super(exchange, "text/event-stream", onClose);
     }
 
-    synchronized void offer(String type, String json) {
+    /** How long a browser waits before it reconnects, ms (sent first). */
+    static final long RETRY_MILLIS = 2000;
+
+    synchronized void offer(String type, long id, String json) {
         if (queue.size() >= QUEUE) {
             queue.pollFirst();
         }
-        queue.addLast("event: " + type + "\ndata: " + json + "\n\n");
+        queue.addLast("id: " + id + "\nevent: " + type + "\ndata: " + json + "\n\n");
         notifyAll();
     }
 
@@ -34,7 +38,7 @@ public class EventStream extends ResponseStream {
     synchronized byte[] next() throws InterruptedException {
         if (!connected) {
             connected = true;
-            return ": connected\n\n".getBytes(StandardCharsets.UTF_8);
+            return (": connected\nretry: " + RETRY_MILLIS + "\n\n").getBytes(StandardCharsets.UTF_8);
         }
         long deadline = System.currentTimeMillis() + KEEPALIVE_MILLIS;
         for (long left = KEEPALIVE_MILLIS; !isClosed() && queue.isEmpty() && left > 0;

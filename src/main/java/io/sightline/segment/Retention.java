@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import java.util.stream.Stream;
 
 /**
  * Keeps the segment store within bounds: deletes segments (video and sidecar together) whose newest file is
- * older than {@code maxAge}, then, while the store is above {@code maxBytes}, the oldest first. Only finished
+ * older than {@code maxAge}, then, while the store is above {@code maxBytes} or its file system has less than
+ * {@code minFreePercent} free (other data on the volume, a volume smaller than the byte limit), the oldest first.
+ * Only finished
  * segments are candidates: a segment is written under a temporary name and renamed, so a file still being
  * written ({@code .part}) is never touched. Empty day and device directories are removed.
  */
@@ -28,13 +31,15 @@ public class Retention {
     private final Path segmentsDir;
     private final Duration maxAge;
     private final long maxBytes;
+    private final double minFreePercent;
     private final SightlineMetrics metrics;
 
     /** One finished segment: its video and sidecar (and the browser copy, when one was made). */
     record Segment(Path video, Path sidecar, long modified, long bytes) {
     }
 
-    public Retention(Path segmentsDir, Duration maxAge, long maxBytes, SightlineMetrics metrics) {
+    public Retention(Path segmentsDir, Duration maxAge, long maxBytes, double minFreePercent, SightlineMetrics metrics) {
+        this.minFreePercent = minFreePercent;
         this.segmentsDir = segmentsDir;
         this.maxAge = maxAge;
         this.maxBytes = maxBytes;
@@ -48,7 +53,7 @@ public class Retention {
         long oldestAllowed = System.currentTimeMillis() - maxAge.toMillis();
         int deleted = 0;
         for (Segment s : segments) { // oldest first
-            if (s.modified() >= oldestAllowed && total <= maxBytes) {
+            if (s.modified() >= oldestAllowed && total <= maxBytes && freePercent() >= minFreePercent) {
                 break;
             }
             delete(s);
@@ -61,6 +66,15 @@ public class Retention {
             removeEmptyDirectories();
         }
         return deleted;
+    }
+
+    /** Free space of the store's file system, percent (100 before the store exists). */
+    private double freePercent() throws IOException {
+        if (!Files.isDirectory(segmentsDir)) {
+            return 100;
+        }
+        FileStore store = Files.getFileStore(segmentsDir);
+        return store.getTotalSpace() == 0 ? 100 : 100.0 * store.getUsableSpace() / store.getTotalSpace();
     }
 
     private List<Segment> segments() throws IOException {

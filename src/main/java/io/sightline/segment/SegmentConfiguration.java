@@ -94,8 +94,10 @@ public class SegmentConfiguration implements CamelConfiguration {
 
     @BindToRegistry(value = "retention", lazy = true)
     public Retention retention(@PropertyInject("sightline.retention.max-age-hours") long maxAgeHours,
-                               @PropertyInject("sightline.retention.max-bytes") long maxBytes, SightlineMetrics metrics) {
-        return new Retention(segments(), Duration.ofHours(maxAgeHours), maxBytes, metrics);
+                               @PropertyInject("sightline.retention.max-bytes") long maxBytes,
+                               @PropertyInject("sightline.retention.min-free-percent") double minFreePercent,
+                               SightlineMetrics metrics) {
+        return new Retention(segments(), Duration.ofHours(maxAgeHours), maxBytes, minFreePercent, metrics);
     }
 
     @PropertyInject("sightline.health.min-free-bytes")
