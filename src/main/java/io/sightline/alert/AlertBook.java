@@ -6,6 +6,7 @@ import io.sightline.wire.DetectionDatagram;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.Json;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
@@ -50,6 +51,12 @@ public class AlertBook {
 
     /** Body of the {@code alerts} route after evaluation: the alert and whether it is new (not a confirmation). */
     public record Change(Alert alert, boolean raised) {
+
+        /** What happened, for the integrations' events: raised, confirmed (its frame arrived) or acknowledged. */
+        @JsonProperty("type")
+        public String type() {
+            return raised ? "raised" : alert.acknowledgedAt() != null ? "acknowledged" : "confirmed";
+        }
     }
 
     private final AlertRules rules;

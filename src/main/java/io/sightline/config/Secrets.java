@@ -19,7 +19,8 @@ public final class Secrets {
     /** Every secret Sightline reads; each is named in a comment of application.properties. */
     public static final Set<String> KEYS = Set.of("sightline.security.master-key", "sightline.security.previous-master-key",
             "sightline.security.device-key", "sightline.operator-token", "sightline.hawtio.password",
-            "sightline.management.token", "sightline.tls.keystore-password", "sightline.tls.truststore-password");
+            "sightline.management.token", "sightline.tls.keystore-password", "sightline.tls.truststore-password",
+            "sightline.mqtt.password", "sightline.webhook.secret");
 
     private Secrets() {
     }

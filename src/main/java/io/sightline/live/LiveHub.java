@@ -141,6 +141,17 @@ public class LiveHub {
         stream.run();
     }
 
+    /** The device's newest frame (a JPEG), or null before its first: an alert's snapshot for the integrations. */
+    public byte[] newest(String device) {
+        DeviceLive d = device == null ? null : devices.get(device);
+        if (d == null) {
+            return null;
+        }
+        synchronized (d) {
+            return d.jpeg;
+        }
+    }
+
     private DeviceLive known(String device) {
         DeviceLive d = device == null ? null : devices.get(device);
         if (d == null) {
