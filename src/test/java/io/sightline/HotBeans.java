@@ -3,7 +3,7 @@ package io.sightline;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sightline.auth.DeviceAuth;
-import io.sightline.auth.OperatorAuth;
+import io.sightline.auth.OperatorToken;
 import io.sightline.capture.JpegEncoder;
 import io.sightline.capture.SyntheticSource;
 import io.sightline.monitor.SightlineMetrics;
@@ -81,7 +81,7 @@ public class HotBeans {
     public static class Request {
         final CamelContext camel = new DefaultCamelContext();
         final byte[] master = DeviceKeys.parse("master", DeviceKeys.random());
-        final DeviceAuth auth = new DeviceAuth(MasterKeys.of(master), new OperatorAuth(DeviceKeys.random()),
+        final DeviceAuth auth = new DeviceAuth(MasterKeys.of(master), new OperatorToken(DeviceKeys.random()),
                 new SightlineMetrics(new SimpleMeterRegistry()));
         final FrameHeaders headers = new FrameHeaders();
         String token;

@@ -28,7 +28,8 @@ class MonitoringTest {
             "segment-written", "alerts", "alert-changed", "auto-wait", "alert-integrations", "mqtt-alerts", "mqtt-states",
             "mqtt-publish", "webhook-alerts",
             "auto-resume", "send-command",
-            "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list",
+            "device-commands", "alert-list", "alert-ack", "live-events", "segment-days", "segment-list", "me",
+            "account-list", "account-create", "account-update", "account-delete", "audit-list", "logout",
             "segment-files", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
             "retention", "compat-http", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
 

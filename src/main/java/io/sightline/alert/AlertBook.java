@@ -131,8 +131,8 @@ public class AlertBook {
         return new Change(save(alert), true);
     }
 
-    /** {@code POST /api/v1/alerts/{id}/ack}: the acknowledged alert (acknowledging twice keeps the first). */
-    public synchronized Change acknowledge(@Header("id") String id) {
+    /** {@code POST /api/v1/alerts/{id}/ack} by the operator {@code by}: the alert (acknowledging twice keeps the first). */
+    public synchronized Change acknowledge(String id, String by) {
         Alert a = id == null ? null : alerts.get(id);
         if (a == null) {
             throw new InvalidInputException(404, "unknown-alert", "no alert " + id);
@@ -140,7 +140,7 @@ public class AlertBook {
         if (a.acknowledgedAt() != null) {
             return new Change(a, false);
         }
-        return new Change(save(a.acknowledged(System.currentTimeMillis(), "operator")), false);
+        return new Change(save(a.acknowledged(System.currentTimeMillis(), by)), false);
     }
 
     /**

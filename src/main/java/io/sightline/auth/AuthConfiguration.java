@@ -9,6 +9,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
@@ -52,15 +53,33 @@ public class AuthConfiguration implements CamelConfiguration {
                 end, System::currentTimeMillis);
     }
 
-    /** Without {@code SIGHTLINE_OPERATOR_TOKEN} nobody knows the token: operators log in with the start-up link. */
+    /** Without {@code SIGHTLINE_OPERATOR_TOKEN} nobody knows the token: operators log in with an account or the link. */
+    @BindToRegistry(value = "operatorToken", lazy = true)
+    public OperatorToken operatorToken(CamelContext context) {
+        return new OperatorToken(Secrets.read(context, "sightline.operator-token").orElseGet(DeviceKeys::random));
+    }
+
     @BindToRegistry(value = "operatorAuth", lazy = true)
-    public OperatorAuth operatorAuth(CamelContext context) {
-        return new OperatorAuth(Secrets.read(context, "sightline.operator-token").orElseGet(DeviceKeys::random));
+    public OperatorAuth operatorAuth(OperatorToken token, MasterKeys masterKeys, Accounts accounts, AuditLog audit,
+                                     @PropertyInject("sightline.login.max-failures") int maxFailures,
+                                     @PropertyInject("sightline.login.window-s") long windowSeconds) {
+        return new OperatorAuth(token, masterKeys.derive("sessions"), accounts, new LoginLimiter(maxFailures, windowSeconds * 1000),
+                audit);
+    }
+
+    @BindToRegistry(value = "accounts", lazy = true)
+    public Accounts accounts(@PropertyInject("sightline.accounts.file") String file, @PropertyInject("sightline.data-dir") String dataDir) {
+        return new Accounts(file.isBlank() ? Path.of(dataDir, "accounts.json") : Path.of(file));
+    }
+
+    @BindToRegistry(value = "auditLog", lazy = true, destroyMethod = "close")
+    public AuditLog auditLog(@PropertyInject("sightline.data-dir") String dataDir) {
+        return new AuditLog(Path.of(dataDir, "audit.jsonl"));
     }
 
     @BindToRegistry(value = "deviceAuth", lazy = true)
-    public DeviceAuth deviceAuth(MasterKeys masterKeys, OperatorAuth operators, SightlineMetrics metrics) {
-        return new DeviceAuth(masterKeys, operators, metrics);
+    public DeviceAuth deviceAuth(MasterKeys masterKeys, OperatorToken operatorToken, SightlineMetrics metrics) {
+        return new DeviceAuth(masterKeys, operatorToken, metrics);
     }
 
     @BindToRegistry(value = "deviceRateLimit", lazy = true)

@@ -30,13 +30,13 @@ public class DeviceAuth {
     }
 
     private final MasterKeys masterKeys;
-    private final OperatorAuth operators;
+    private final OperatorToken operatorToken;
     private final SightlineMetrics metrics;
     private final Map<String, List<Expected>> expectedTokens = new ConcurrentHashMap<>();
 
-    public DeviceAuth(MasterKeys masterKeys, OperatorAuth operators, SightlineMetrics metrics) {
+    public DeviceAuth(MasterKeys masterKeys, OperatorToken operatorToken, SightlineMetrics metrics) {
         this.masterKeys = masterKeys;
-        this.operators = operators;
+        this.operatorToken = operatorToken;
         this.metrics = metrics;
     }
 
@@ -59,7 +59,7 @@ public class DeviceAuth {
         if (Ids.isValid(device) && valid(device, token)) {
             return device;
         }
-        if (operators.isOperatorToken(token)) {
+        if (operatorToken.matches(token)) {
             throw new InvalidInputException(403, "forbidden", "an operator token cannot post frames");
         }
         throw new InvalidInputException(401, "unauthorized", "the device token is not valid");

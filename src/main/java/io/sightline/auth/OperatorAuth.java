@@ -14,15 +14,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Operator authentication for the API, the live view and the console: the operator token
- * ({@code SIGHTLINE_OPERATOR_TOKEN}) as a bearer token, or a session cookie (signed, so any console node accepts
- * it, also after a restart, until it expires 12 hours after login). A session comes from a one-time
- * login code (printed at start as a link, accepted from loopback only, used once) or from posting the operator
- * token to {@code /login}. 401 without valid credentials, 403 for a device token. A browser attaches the cookie
- * to requests that other pages make too (a page on another port of the same host is even the same site, so
- * SameSite does not stop it): a request that carries the session is refused with 403 {@code cross-origin} unless
- * it comes from the console's own origin, by the browser's Fetch Metadata ({@code Sec-Fetch-Site}) or, from
- * browsers without it, by {@code Origin}.
+ * Operator authentication for the API, the live view and the console, and what each operator may do. Who: a named
+ * account (user name and password, {@link Accounts}), the operator token ({@code SIGHTLINE_OPERATOR_TOKEN}) as a
+ * bearer token for scripts, or the one-time login link printed at start (loopback only, used once) for the first
+ * admin; the check leaves the {@link Operator} on the exchange for the routes, which require a role where an action
+ * needs more than watching. A browser holds a session cookie, signed with a key made from the master key, so any
+ * console node accepts it, also after a restart, until it expires 12 hours after login; a session names its account,
+ * whose current role counts (a deleted account's sessions end). Failed logins are limited per address
+ * ({@link LoginLimiter}) and every login is in the audit log. 401 without valid credentials, 403 for a device token
+ * or a role that does not allow the action. A browser attaches the cookie to requests that other pages make too (a
+ * page on another port of the same host is even the same site, so SameSite does not stop it): a request that
+ * carries the session is refused with 403 {@code cross-origin} unless it comes from the console's own origin, by the
+ * browser's Fetch Metadata ({@code Sec-Fetch-Site}) or, from browsers without it, by {@code Origin}.
  */
 public class OperatorAuth {
 
@@ -30,19 +33,21 @@ public class OperatorAuth {
     private static final Duration SESSION = Duration.ofHours(12);
     private static final Duration CODE = Duration.ofMinutes(10);
 
-    private final byte[] operatorToken;
-    /** Signs sessions: any console that knows the operator token accepts them, also after a restart. */
+    private final OperatorToken operatorToken;
+    /** Signs sessions: any console with the same master key accepts them, also after a restart. */
     private final byte[] sessionKey;
+    private final Accounts accounts;
+    private final LoginLimiter limiter;
+    private final AuditLog audit;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Long> codes = new ConcurrentHashMap<>();
 
-    public OperatorAuth(String operatorToken) {
-        this.operatorToken = operatorToken.getBytes(StandardCharsets.UTF_8);
-        this.sessionKey = DeviceKeys.hmac(this.operatorToken, "sightline-session".getBytes(StandardCharsets.US_ASCII));
-    }
-
-    boolean isOperatorToken(String token) {
-        return DeviceKeys.same(operatorToken, token.getBytes(StandardCharsets.UTF_8));
+    public OperatorAuth(OperatorToken operatorToken, byte[] sessionKey, Accounts accounts, LoginLimiter limiter, AuditLog audit) {
+        this.operatorToken = operatorToken;
+        this.sessionKey = sessionKey.clone();
+        this.accounts = accounts;
+        this.limiter = limiter;
+        this.audit = audit;
     }
 
     /** For the page: whether the request is an operator's (else the route sends the browser to the login form). */
@@ -55,12 +60,17 @@ public class OperatorAuth {
         }
     }
 
-    /** First step of every operator route. */
+    /** First step of every operator route: who asks, left on the exchange as {@link Operator#PROPERTY}. */
     public void check(Exchange exchange) {
+        exchange.removeProperty(Operator.PROPERTY);
+        exchange.setProperty(Operator.PROPERTY, authenticate(exchange));
+    }
+
+    private Operator authenticate(Exchange exchange) {
         String token = Bearer.token(exchange);
         if (token != null) {
-            if (isOperatorToken(token)) {
-                return;
+            if (operatorToken.matches(token)) {
+                return Operator.TOKEN;
             }
             if (token.indexOf('.') > 0) {
                 throw new InvalidInputException(403, "forbidden", "a device token cannot use the operator API");
@@ -68,11 +78,27 @@ public class OperatorAuth {
             throw new InvalidInputException(401, "unauthorized", "the operator token is not valid");
         }
         String session = cookie(exchange);
-        if (session != null && validSession(session)) {
+        Operator who = session == null ? null : sessionOperator(session);
+        if (who != null) {
             refuseOtherOrigins(exchange);
-            return;
+            return who;
         }
-        throw new InvalidInputException(401, "unauthorized", "log in: use the login link printed at start, or the operator token");
+        throw new InvalidInputException(401, "unauthorized", "log in: with your account, the login link printed at start, or the operator token");
+    }
+
+    /** Step of a route whose action needs more than watching: 403 unless the operator's role allows {@code role}. */
+    public void require(Exchange exchange, String role) {
+        AccountRole needed = AccountRole.parse(role);
+        Operator who = exchange.getProperty(Operator.PROPERTY, Operator.class);
+        if (who == null || !who.role().permits(needed)) {
+            throw new InvalidInputException(403, "forbidden-role", (who == null ? "nobody" : who.name() + " (" + who.role().key()
+                    + ")") + " may not do this: it needs the role " + needed.key() + " or above");
+        }
+    }
+
+    /** {@code GET /api/v1/me}: who the console is logged in as, and the role (the page shows what it allows). */
+    public Operator me(Exchange exchange) {
+        return exchange.getProperty(Operator.PROPERTY, Operator.class);
     }
 
     /**
@@ -114,54 +140,81 @@ public class OperatorAuth {
         return code;
     }
 
-    /** {@code GET /login?code=...} from loopback, or {@code POST /login} with the operator token: a session cookie. */
+    /**
+     * {@code GET /login?code=...} from loopback, or {@code POST /login} with an account's user and password or the
+     * operator token: a session cookie. Refused for a while after too many failures from the address.
+     */
     public void login(Exchange exchange) {
         String code = exchange.getMessage().getHeader("code", String.class);
-        boolean ok;
+        String user = exchange.getMessage().getHeader("user", String.class);
+        String token = exchange.getMessage().getHeader("token", String.class);
+        String from = AuditLog.from(exchange);
+        String attempted = code != null ? Operator.LOGIN_LINK.name() : user != null ? user : Operator.TOKEN.name();
+        limiter.check(from, attempted);
+        Operator who = null;
         if (code != null) {
             Long expires = codes.remove(code);
-            ok = expires != null && expires > System.currentTimeMillis() && fromLoopback(exchange);
-        } else {
-            String token = exchange.getMessage().getHeader("token", String.class);
-            ok = token != null && isOperatorToken(token);
+            who = expires != null && expires > System.currentTimeMillis() && fromLoopback(exchange) ? Operator.LOGIN_LINK : null;
+        } else if (user != null) {
+            who = accounts.verify(user, exchange.getMessage().getHeader("password", String.class)).orElse(null);
+        } else if (token != null && operatorToken.matches(token)) {
+            who = Operator.TOKEN;
         }
-        if (!ok) {
-            throw new InvalidInputException(401, "unauthorized", "the login code is unknown, used or expired, or the token is wrong");
+        if (who == null) {
+            limiter.failed(from, attempted);
+            audit.record(attempted, "login-failed", attempted, null, from);
+            throw new InvalidInputException(401, "unauthorized", "the user name or password is wrong, the login code is"
+                    + " unknown, used or expired, or the token is wrong");
         }
-        String session = newSession();
+        limiter.succeeded(from, attempted);
+        audit.record(who.name(), "login", who.name(), who.role().key(), from);
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
+        exchange.getMessage().setHeader("Set-Cookie", COOKIE + "=" + newSession(who) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + SESSION.toSeconds());
-        exchange.getMessage().setHeader("Location", "/");
+        seeOther(exchange, "/");
+    }
+
+    /** {@code POST /logout}: the browser forgets its session and goes to the login form. */
+    public void logout(Exchange exchange) {
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader("Set-Cookie", COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        seeOther(exchange, "/login");
+    }
+
+    private static void seeOther(Exchange exchange, String location) {
+        exchange.getMessage().setHeader("Location", location);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 303);
         exchange.getMessage().setBody("");
     }
 
     /**
-     * A session is {@code <expiry ms>.<random>.<signature>}, signed with a key made from the operator token: nothing
-     * to keep, so every console node of a cluster (and this one after a restart) accepts it until it expires, and a
-     * new operator token ends every session.
+     * A session is {@code <expiry ms>.<account>.<role>.<random>.<signature>}: nothing to keep, so every console node
+     * of a cluster (and this one after a restart) accepts it until it expires; a new master key ends every session.
      */
-    private String newSession() {
-        String payload = (System.currentTimeMillis() + SESSION.toMillis()) + "." + randomString();
+    private String newSession(Operator who) {
+        String payload = (System.currentTimeMillis() + SESSION.toMillis()) + "." + who.name() + "." + who.role().key()
+                + "." + randomString();
         return payload + "." + signature(payload);
     }
 
-    private boolean validSession(String session) {
-        int dot = session.lastIndexOf('.');
-        int first = session.indexOf('.');
-        if (dot <= first || first <= 0) {
-            return false;
+    /** The session's operator: an account's current role, a built-in's signed one; null if invalid or expired. */
+    private Operator sessionOperator(String session) {
+        String[] parts = session.split("\\.");
+        if (parts.length != 5) {
+            return null;
         }
-        String payload = session.substring(0, dot);
-        if (!DeviceKeys.same(signature(payload).getBytes(StandardCharsets.US_ASCII),
-                session.substring(dot + 1).getBytes(StandardCharsets.US_ASCII))) {
-            return false;
+        String payload = session.substring(0, session.lastIndexOf('.'));
+        if (!DeviceKeys.same(signature(payload).getBytes(StandardCharsets.US_ASCII), parts[4].getBytes(StandardCharsets.US_ASCII))) {
+            return null;
         }
         try {
-            return Long.parseLong(session.substring(0, first)) > System.currentTimeMillis();
-        } catch (NumberFormatException e) {
-            return false;
+            if (Long.parseLong(parts[0]) <= System.currentTimeMillis()) {
+                return null;
+            }
+            Operator signed = new Operator(parts[1], AccountRole.parse(parts[2]));
+            return signed.builtIn() ? signed : accounts.find(parts[1]).map(a -> new Operator(a.name(), a.role())).orElse(null);
+        } catch (IllegalArgumentException | InvalidInputException e) {
+            return null; // not a number, not a role
         }
     }
 

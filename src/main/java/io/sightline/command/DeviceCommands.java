@@ -122,15 +122,18 @@ public class DeviceCommands {
         return d == null ? null : d.state();
     }
 
-    /** {@code POST /api/v1/devices/{id}/commands} with {@code {"command": "WAIT" | "RESUME"}} (read by the REST binding). */
-    public Request fromRequest(@Header("id") String device, @Body CommandRequest body) {
+    /**
+     * {@code POST /api/v1/devices/{id}/commands} with {@code {"command": "WAIT" | "RESUME"}} (read by the REST binding),
+     * by the operator {@code by}.
+     */
+    public Request fromRequest(String device, CommandRequest body, String by) {
         Ids.require("device", device);
         String command = body == null ? null : body.command();
         if (!CommandDatagram.isCommand(command)) {
             throw new InvalidInputException(400, "invalid-command", "the body must be {\"command\": \"WAIT\" | \"RESUME\"}");
         }
         autoResumeAt.remove(device); // an operator acted: no automatic RESUME any more
-        return new Request(device, command, "operator");
+        return new Request(device, command, by);
     }
 
     /** An alert rule holds the device; RESUME follows after the auto-resume time unless an operator acts. */

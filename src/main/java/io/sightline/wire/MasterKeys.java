@@ -72,4 +72,12 @@ public final class MasterKeys {
         boolean previousHeld = lastProven.get(device) == Generation.PREVIOUS && previousAccepted();
         return DeviceKeys.deviceKey(previousHeld ? previous : current, device);
     }
+
+    /**
+     * A key of the receiver's own for {@code purpose} (e.g. signing operator sessions), made from the current master
+     * key: every node with the master key makes the same one, and a new master key replaces it.
+     */
+    public byte[] derive(String purpose) {
+        return DeviceKeys.hmac(current, ("sightline-" + purpose).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
 }
