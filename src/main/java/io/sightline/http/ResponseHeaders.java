@@ -15,7 +15,7 @@ import java.util.Set;
 public class ResponseHeaders implements HeaderFilterStrategy {
 
     private static final Set<String> ANSWER = Set.of("content-type", "content-disposition", "cache-control", "location",
-            "retry-after", "www-authenticate", "set-cookie");
+            "retry-after", "www-authenticate", "set-cookie", "accept-ranges", "content-range");
 
     private final HeaderFilterStrategy incoming = new HttpHeaderFilterStrategy();
 

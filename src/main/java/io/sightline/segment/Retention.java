@@ -89,7 +89,7 @@ public class Retention {
                 for (Path sidecar : entries(day, "*.json")) {
                     String name = sidecar.getFileName().toString();
                     Path video = sidecar.resolveSibling(name.substring(0, name.length() - 5) + ".mkv");
-                    Path playback = BrowserPlayback.copyOf(video);
+                    Path playback = oldBrowserCopy(video);
                     try {
                         long bytes = Files.size(sidecar) + sizeIfExists(video) + sizeIfExists(playback);
                         long modified = Math.max(Files.getLastModifiedTime(sidecar).toMillis(),
@@ -126,8 +126,14 @@ public class Retention {
         }
     }
 
+    /** The VP8/WebM copy Sightline kept beside a segment before playback by span (deleted with its segment). */
+    private static Path oldBrowserCopy(Path video) {
+        String name = video.getFileName().toString();
+        return video.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".webm");
+    }
+
     private static void delete(Segment s) throws IOException {
-        Files.deleteIfExists(BrowserPlayback.copyOf(s.video()));
+        Files.deleteIfExists(oldBrowserCopy(s.video()));
         Files.deleteIfExists(s.video()); // the video first: a sidecar without its video still says what was there
         Files.deleteIfExists(s.sidecar());
     }

@@ -88,8 +88,17 @@ public class SegmentConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "segmentLibrary", lazy = true)
-    public SegmentLibrary segmentLibrary(SightlineMetrics metrics) {
-        return new SegmentLibrary(segments(), new BrowserPlayback(metrics));
+    public SegmentLibrary segmentLibrary() {
+        return new SegmentLibrary(segments());
+    }
+
+    @BindToRegistry(value = "spanPlayback", lazy = true)
+    public SpanPlayback spanPlayback(@PropertyInject("sightline.data-dir") String dataDir,
+                                     @PropertyInject("sightline.playback.max-span-s") long maxSpanSeconds,
+                                     @PropertyInject("sightline.playback.cache-mb") long cacheMegabytes,
+                                     @PropertyInject("sightline.playback.bitrate") int bitrate, SightlineMetrics metrics) {
+        return new SpanPlayback(segments(), Path.of(dataDir, "playback"), maxSpanSeconds * 1000, cacheMegabytes << 20,
+                bitrate, metrics);
     }
 
     @BindToRegistry(value = "retention", lazy = true)

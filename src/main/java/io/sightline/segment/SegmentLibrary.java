@@ -22,21 +22,19 @@ import java.util.stream.Stream;
 
 /**
  * The recorded segments as the console browses them: the days a device has segments for, the segments of a
- * day (from their sidecars), and the files themselves: the video as stored ({@code .mkv}, to download), its
- * sidecar ({@code .json}) and a browser-playable copy ({@code .webm}, see {@link BrowserPlayback}). Every path
- * part is validated, so no request can name a file outside the segment store.
+ * day (from their sidecars), and the files themselves, with HTTP ranges: the video as stored ({@code .mkv}, to
+ * download) and its sidecar ({@code .json}); browsers play spans of them ({@link SpanPlayback}). Every path part is
+ * validated, so no request can name a file outside the segment store.
  */
 public class SegmentLibrary {
 
     private static final Pattern DAY = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
-    private static final Pattern FILE = Pattern.compile("([A-Za-z0-9_-]{1,100})\\.(mkv|json|webm)");
+    private static final Pattern FILE = Pattern.compile("([A-Za-z0-9_-]{1,100})\\.(mkv|json)");
 
     private final Path segmentsDir;
-    private final BrowserPlayback playback;
 
-    public SegmentLibrary(Path segmentsDir, BrowserPlayback playback) {
+    public SegmentLibrary(Path segmentsDir) {
         this.segmentsDir = segmentsDir;
-        this.playback = playback;
     }
 
     /** {@code GET /api/v1/devices/{id}/days}: newest first. */
@@ -84,36 +82,24 @@ public class SegmentLibrary {
         return list;
     }
 
-    /** {@code GET /api/v1/segments/{device}/{day}/{file}}: the file, with its content type. */
-    public File file(@Header("device") String device, @Header("day") String day, @Header("file") String file,
-                     Exchange exchange) throws IOException {
+    /** {@code GET /api/v1/segments/{device}/{day}/{file}}: the file (or the range asked for), with its content type. */
+    public byte[] file(@Header("device") String device, @Header("day") String day, @Header("file") String file,
+                       Exchange exchange) throws IOException {
         var m = file == null ? null : FILE.matcher(file);
         if (m == null || !m.matches()) {
-            throw new InvalidInputException(400, "invalid-file", "a segment file is <segment>.mkv, .json or .webm");
+            throw new InvalidInputException(400, "invalid-file", "a segment file is <segment>.mkv or .json");
         }
         Path dir = dayDir(device, day);
-        String name = m.group(1);
-        String kind = m.group(2);
-        Path video = dir.resolve(name + ".mkv");
-        Path sidecar = dir.resolve(name + ".json");
-        if (!Files.exists(sidecar) || (!kind.equals("json") && !Files.exists(video))) {
-            throw new InvalidInputException(404, "unknown-segment", "no segment " + name + " of " + device + " on " + day);
+        boolean video = m.group(2).equals("mkv");
+        Path served = dir.resolve(file);
+        if (!Files.exists(dir.resolve(m.group(1) + ".json")) || !Files.exists(served)) {
+            throw new InvalidInputException(404, "unknown-segment", "no segment " + m.group(1) + " of " + device + " on " + day);
         }
-        Path served = switch (kind) {
-            case "json" -> sidecar;
-            case "webm" -> playback.webm(video);
-            default -> video;
-        };
-        exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, switch (kind) {
-            case "json" -> "application/json";
-            case "webm" -> "video/webm";
-            default -> "video/x-matroska";
-        });
-        if (kind.equals("mkv")) {
+        byte[] body = HttpRanges.serve(exchange, served, video ? "video/x-matroska" : "application/json");
+        if (video) {
             exchange.getMessage().setHeader("Content-Disposition", "attachment; filename=\"" + device + "-" + file + "\"");
         }
-        return served.toFile();
+        return body;
     }
 
     private Path dayDir(String device, String day) {

@@ -155,7 +155,6 @@ public class SegmentWriter {
             }
         }
         write(assembly, dir, name, new ArrayList<>(byNumber.values()), completedBy);
-        Files.deleteIfExists(dir.resolve(name + ".webm")); // the browser copy was made from the old frames
         metrics.counter("segments.upgraded", "device", assembly.getDevice()).increment();
     }
 

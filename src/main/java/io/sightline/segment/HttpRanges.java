@@ -1,0 +1,67 @@
+package io.sightline.segment;
+
+import io.sightline.wire.InvalidInputException;
+import org.apache.camel.Exchange;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Answers a request for a file with HTTP range support, so a browser's video element can seek without loading the
+ * whole file: {@code Range: bytes=a-b}, {@code a-} or {@code -n} gets 206 with {@code Content-Range}, anything else
+ * the whole file (200); a range past the end 416. An open range ({@code bytes=a-}, what a video element asks) is
+ * answered with at most {@link #MAX_CHUNK} bytes (the browser asks again from where it stopped), so memory per
+ * request stays bounded while it plays.
+ */
+final class HttpRanges {
+
+    static final int MAX_CHUNK = 4 << 20;
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+
+    private HttpRanges() {
+    }
+
+    /** Reads {@code Range} from the request, then replaces every header with the answer's. */
+    static byte[] serve(Exchange exchange, Path file, String contentType) throws IOException {
+        String range = exchange.getMessage().getHeader("Range", String.class);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long from = 0;
+            long to = size - 1;
+            boolean partial = false;
+            Matcher m = range == null ? null : RANGE.matcher(range.trim());
+            if (m != null && m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+                partial = true;
+                if (m.group(1).isEmpty()) {
+                    from = Math.max(0, size - Long.parseLong(m.group(2))); // the last n bytes
+                } else {
+                    from = Long.parseLong(m.group(1));
+                    to = m.group(2).isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(m.group(2)));
+                }
+                if (from >= size || from > to) {
+                    throw new InvalidInputException(416, "range-not-satisfiable", "the file has " + size + " bytes");
+                }
+                if (m.group(2).isEmpty()) {
+                    to = Math.min(to, from + MAX_CHUNK - 1);
+                }
+            }
+            ByteBuffer body = ByteBuffer.allocate((int) (to - from + 1));
+            while (body.hasRemaining() && channel.read(body, from + body.position()) >= 0) {
+                // a file read can return fewer bytes than asked
+            }
+            exchange.getMessage().removeHeaders("*");
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, contentType);
+            exchange.getMessage().setHeader("Accept-Ranges", "bytes");
+            if (partial) {
+                exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 206);
+                exchange.getMessage().setHeader("Content-Range", "bytes " + from + "-" + to + "/" + size);
+            }
+            return body.array();
+        }
+    }
+}
