@@ -333,8 +333,11 @@ class ClusterTest {
                 var login = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create(Harness.base(first) + "/login"))
                         .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + Harness.OPERATOR)).build(),
+                        // form-encoded: a token's '+' would otherwise arrive as a space
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=" + java.net.URLEncoder.encode(
+                                Harness.OPERATOR, java.nio.charset.StandardCharsets.UTF_8))).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(login.statusCode()).as(login.body()).isEqualTo(303);
                 String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
                 var devices = Harness.HTTP.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create(Harness.base(second) + "/api/v1/devices")).header("Cookie", cookie).GET().build(),

@@ -2,6 +2,7 @@ package io.sightline.segment;
 
 import io.sightline.match.DetectionMatcher;
 import io.sightline.monitor.HealthChecks;
+import io.sightline.index.RecordingIndex;
 import io.sightline.monitor.SightlineMetrics;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -93,11 +94,11 @@ public class SegmentConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(value = "spanPlayback", lazy = true)
-    public SpanPlayback spanPlayback(@PropertyInject("sightline.data-dir") String dataDir,
+    public SpanPlayback spanPlayback(RecordingIndex index, @PropertyInject("sightline.data-dir") String dataDir,
                                      @PropertyInject("sightline.playback.max-span-s") long maxSpanSeconds,
                                      @PropertyInject("sightline.playback.cache-mb") long cacheMegabytes,
                                      @PropertyInject("sightline.playback.bitrate") int bitrate, SightlineMetrics metrics) {
-        return new SpanPlayback(segments(), Path.of(dataDir, "playback"), maxSpanSeconds * 1000, cacheMegabytes << 20,
+        return new SpanPlayback(index, Path.of(dataDir, "playback"), maxSpanSeconds * 1000, cacheMegabytes << 20,
                 bitrate, metrics);
     }
 

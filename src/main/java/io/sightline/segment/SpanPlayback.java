@@ -1,6 +1,7 @@
 package io.sightline.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sightline.index.RecordingIndex;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.Ids;
 import io.sightline.wire.InvalidInputException;
@@ -15,14 +16,14 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.sql.SQLException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,8 +44,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
 /**
  * Playback of any span of a device's recording as one video: {@code GET /api/v1/devices/{id}/video?start=&end=}.
- * The frames of every segment that overlaps the span (a late companion or a replaced segment included; each frame
- * once, in capture order) are encoded with the bundled OpenH264 to H.264 constrained baseline in fragmented MP4
+ * The frames of every segment that overlaps the span (found in the recording index; a late companion or a replaced
+ * segment included; each frame once, in capture order) are encoded with the bundled OpenH264 to H.264 constrained baseline in fragmented MP4
  * (a keyframe a second, so a seek lands within a second; plays in every browser, Safari and iOS included), cached
  * in {@code <data-dir>/playback} under a name made from the span and the segments' files (a segment replaced by
  * its full-quality frames makes a new copy), and served with HTTP ranges. Each frame sits at its own capture time
@@ -66,7 +67,7 @@ public class SpanPlayback {
                         List<int[]> sources) {
     }
 
-    private final Path segmentsDir;
+    private final RecordingIndex index;
     private final Path cacheDir;
     private final long maxSpanMillis;
     private final long cacheBytes;
@@ -74,9 +75,9 @@ public class SpanPlayback {
     private final SightlineMetrics metrics;
     private final Map<Path, Object> encoding = new ConcurrentHashMap<>();
 
-    public SpanPlayback(Path segmentsDir, Path cacheDir, long maxSpanMillis, long cacheBytes, int bitrate,
+    public SpanPlayback(RecordingIndex index, Path cacheDir, long maxSpanMillis, long cacheBytes, int bitrate,
                         SightlineMetrics metrics) {
-        this.segmentsDir = segmentsDir;
+        this.index = index;
         this.cacheDir = cacheDir;
         this.maxSpanMillis = maxSpanMillis;
         this.cacheBytes = cacheBytes;
@@ -86,7 +87,7 @@ public class SpanPlayback {
 
     /** {@code GET /api/v1/devices/{id}/video?start=&end=}: the span's MP4 (or the range of it asked for). */
     public byte[] video(@Header("id") String device, @Header("start") String start, @Header("end") String end,
-                        Exchange exchange) throws IOException {
+                        Exchange exchange) throws IOException, SQLException {
         Span span = span(device, start, end);
         Path file = cacheDir.resolve(key(span) + ".mp4");
         Object lock = encoding.computeIfAbsent(file, f -> new Object());
@@ -111,7 +112,7 @@ public class SpanPlayback {
 
     /** {@code GET /api/v1/devices/{id}/frames?start=&end=}: each frame's place in the span's video, its detections. */
     public Map<String, Object> frames(@Header("id") String device, @Header("start") String start, @Header("end") String end)
-            throws IOException {
+            throws IOException, SQLException {
         Span span = span(device, start, end);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("device", span.device());
@@ -122,7 +123,7 @@ public class SpanPlayback {
         return answer;
     }
 
-    private Span span(String device, String startText, String endText) throws IOException {
+    private Span span(String device, String startText, String endText) throws IOException, SQLException {
         Ids.require("device", device);
         long start = time("start", startText);
         long end = time("end", endText);
@@ -131,9 +132,11 @@ public class SpanPlayback {
                     + maxSpanMillis / 1000 + " s later (sightline.playback.max-span-s)");
         }
         List<Piece> pieces = new ArrayList<>();
-        for (LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(start), ZoneOffset.UTC);
-             !day.isAfter(LocalDate.ofInstant(Instant.ofEpochMilli(end - 1), ZoneOffset.UTC)); day = day.plusDays(1)) {
-            pieces.addAll(overlapping(segmentsDir.resolve(device).resolve(day.toString()), start, end));
+        for (RecordingIndex.Segment indexed : index.overlapping(device, start, end)) {
+            Piece p = piece(indexed.sidecar());
+            if (p != null) {
+                pieces.add(p);
+            }
         }
         pieces.sort(Comparator.comparing((Piece p) -> p.captureTimes().get(0)).thenComparing(Piece::name));
         // every frame once, in capture order: a k-way merge of the pieces (a late companion interleaves)
@@ -196,37 +199,26 @@ public class SpanPlayback {
         return new Span(device, start, end, fps, pieces, frames, sources);
     }
 
-    /** The segments of a day directory whose frames reach into [start, end), from their sidecars. */
-    private static List<Piece> overlapping(Path dir, long start, long end) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+    /** A segment the index names, from its sidecar; null when retention deleted it meanwhile. */
+    private static Piece piece(Path sidecar) throws IOException {
+        JsonNode doc;
+        FileTime modified;
+        long size;
+        try {
+            modified = Files.getLastModifiedTime(sidecar);
+            size = Files.size(sidecar);
+            doc = Json.MAPPER.readTree(sidecar.toFile());
+        } catch (FileNotFoundException | NoSuchFileException deletedByRetention) {
+            return null;
         }
-        List<Piece> found = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path sidecar : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
-                JsonNode doc;
-                FileTime modified;
-                long size;
-                try {
-                    modified = Files.getLastModifiedTime(sidecar);
-                    size = Files.size(sidecar);
-                    doc = Json.MAPPER.readTree(sidecar.toFile());
-                } catch (FileNotFoundException | java.nio.file.NoSuchFileException deletedByRetention) {
-                    continue;
-                }
-                if (doc.path("lastCaptureTime").asLong() < start || doc.path("firstCaptureTime").asLong() >= end) {
-                    continue;
-                }
-                List<Long> times = new ArrayList<>();
-                doc.path("frames").forEach(f -> times.add(f.path("captureTime").asLong()));
-                String name = doc.path("segment").asText();
-                Path video = dir.resolve(doc.path("video").asText(name + ".mkv"));
-                if (!times.isEmpty() && Files.exists(video)) {
-                    found.add(new Piece(video, name, doc.path("width").asInt(), doc.path("height").asInt(), times, size, modified));
-                }
-            }
+        List<Long> times = new ArrayList<>();
+        doc.path("frames").forEach(f -> times.add(f.path("captureTime").asLong()));
+        String name = doc.path("segment").asText();
+        Path video = sidecar.resolveSibling(doc.path("video").asText(name + ".mkv"));
+        if (times.isEmpty() || !Files.exists(video)) {
+            return null;
         }
-        return found;
+        return new Piece(video, name, doc.path("width").asInt(), doc.path("height").asInt(), times, size, modified);
     }
 
     /** The span's frame rate: its frames' median interval (a recording at 20 fps plays at 20 fps). */
