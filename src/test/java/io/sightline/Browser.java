@@ -19,8 +19,21 @@ final class Browser {
     }
 
     static ChromeDriver open() throws IOException {
-        Path profile = Files.createTempDirectory("sightline-chromium");
+        return open(new ChromeOptions());
+    }
+
+    /** As a phone shows pages: Chromium's mobile emulation of a 390 x 844 screen at 3x, with a phone's user agent. */
+    static ChromeDriver openPhone() throws IOException {
         ChromeOptions options = new ChromeOptions();
+        options.setExperimentalOption("mobileEmulation", java.util.Map.of(
+                "deviceMetrics", java.util.Map.of("width", 390, "height", 844, "pixelRatio", 3.0, "touch", true),
+                "userAgent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                        + "Chrome/130.0 Mobile Safari/537.36"));
+        return open(options);
+    }
+
+    private static ChromeDriver open(ChromeOptions options) throws IOException {
+        Path profile = Files.createTempDirectory("sightline-chromium");
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

@@ -52,10 +52,11 @@ public class AlertBook {
     /** Body of the {@code alerts} route after evaluation: the alert and whether it is new (not a confirmation). */
     public record Change(Alert alert, boolean raised) {
 
-        /** What happened, for the integrations' events: raised, confirmed (its frame arrived) or acknowledged. */
+        /** What happened, for the integrations' events: raised, confirmed (its frame arrived), acknowledged or reviewed. */
         @JsonProperty("type")
         public String type() {
-            return raised ? "raised" : alert.acknowledgedAt() != null ? "acknowledged" : "confirmed";
+            return raised ? "raised" : alert.reviewedAt() != null && alert.reviewedAt().equals(alert.changedAt()) ? "reviewed"
+                    : alert.acknowledgedAt() != null ? "acknowledged" : "confirmed";
         }
     }
 
@@ -125,22 +126,28 @@ public class AlertBook {
         }
         long now = System.currentTimeMillis();
         Alert alert = new Alert(id, device, stream, frame, time, now, segment == null ? "udp" : "http", matching, segment,
-                DAY.format(Instant.ofEpochMilli(time)), segment != null, null, null, now);
+                DAY.format(Instant.ofEpochMilli(time)), segment != null, null, null, now, null, null);
         metrics.counter("alerts.raised", "device", device, "path", alert.raisedBy()).increment();
         LOG.info("Alert {} on {}: {} at frame {}", alert.id(), device, matching, frame);
         return new Change(save(alert), true);
     }
 
     /** {@code POST /api/v1/alerts/{id}/ack} by the operator {@code by}: the alert (acknowledging twice keeps the first). */
-    public synchronized Change acknowledge(String id, String by) {
+    public Change acknowledge(String id, String by) {
+        return mark(id, a -> a.acknowledgedAt() != null, a -> a.acknowledged(System.currentTimeMillis(), by));
+    }
+
+    /** {@code POST /api/v1/alerts/{id}/review} by {@code by}: the alert, marked as looked at (the first review stays). */
+    public Change review(String id, String by) {
+        return mark(id, a -> a.reviewedAt() != null, a -> a.reviewed(System.currentTimeMillis(), by));
+    }
+
+    private synchronized Change mark(String id, java.util.function.Predicate<Alert> done, java.util.function.UnaryOperator<Alert> marked) {
         Alert a = id == null ? null : alerts.get(id);
         if (a == null) {
             throw new InvalidInputException(404, "unknown-alert", "no alert " + id);
         }
-        if (a.acknowledgedAt() != null) {
-            return new Change(a, false);
-        }
-        return new Change(save(a.acknowledged(System.currentTimeMillis(), by)), false);
+        return new Change(done.test(a) ? a : save(marked.apply(a)), false);
     }
 
     /**
@@ -156,11 +163,13 @@ public class AlertBook {
     }
 
     /** {@code GET /api/v1/alerts}: newest first, optionally of one device. */
-    public synchronized List<Alert> list(@Header("device") String device, @Header("limit") Integer limit) {
+    public synchronized List<Alert> list(@Header("device") String device, @Header("limit") Integer limit,
+                                         @Header("reviewed") Boolean reviewed) {
         int max = limit == null ? 200 : Math.max(1, Math.min(limit, KEPT));
         List<Alert> list = new ArrayList<>(alerts.values());
         list.sort(Comparator.comparingLong(Alert::raisedAt).reversed());
-        return list.stream().filter(a -> device == null || a.device().equals(device)).limit(max).toList();
+        return list.stream().filter(a -> device == null || a.device().equals(device))
+                .filter(a -> reviewed == null || reviewed == (a.reviewedAt() != null)).limit(max).toList();
     }
 
     /**

@@ -53,6 +53,8 @@ public class RecordingIndex implements AutoCloseable {
     }
 
     private final Connection db;
+    /** The longest segment indexed (ms): how far before a span a segment that reaches into it may start. */
+    private long longest;
     private final Path segmentsDir;
     private final Path alertsFile;
     private final SightlineMetrics metrics;
@@ -84,6 +86,9 @@ public class RecordingIndex implements AutoCloseable {
                 s.execute("CREATE INDEX IF NOT EXISTS alert_labels_by_time ON alert_labels (label, time)");
                 s.execute("CREATE TABLE IF NOT EXISTS days (device TEXT NOT NULL, day TEXT NOT NULL, modified INTEGER,"
                         + " PRIMARY KEY (device, day))");
+            }
+            try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT max(end - start) FROM segments")) {
+                longest = r.next() ? r.getLong(1) : 0;
             }
             if (fresh) {
                 LOG.info("Building the recording index {} from the sidecars and alerts", file);
@@ -144,6 +149,7 @@ public class RecordingIndex implements AutoCloseable {
             s.setString(4, doc.path("stream").asText());
             s.setLong(5, doc.path("firstCaptureTime").asLong());
             s.setLong(6, doc.path("lastCaptureTime").asLong());
+            longest = Math.max(longest, doc.path("lastCaptureTime").asLong() - doc.path("firstCaptureTime").asLong());
             s.setLong(7, doc.path("durationMillis").asLong());
             s.setInt(8, doc.path("frameCount").asInt());
             s.setInt(9, doc.path("missingFrames").size());
@@ -390,11 +396,13 @@ public class RecordingIndex implements AutoCloseable {
     /** The segments of a device with frames in [start, end), in capture order (span playback reads their sidecars). */
     public synchronized List<Segment> overlapping(String device, long start, long end) throws SQLException {
         List<Segment> list = new ArrayList<>();
+        // bounded below by the longest segment, so the (device, start) index is read only around the span
         try (PreparedStatement s = db.prepareStatement("SELECT day, segment, start, end FROM segments WHERE device=?"
-                + " AND start < ? AND end >= ? ORDER BY start, segment")) {
+                + " AND start < ? AND start >= ? AND end >= ? ORDER BY start, segment")) {
             s.setString(1, device);
             s.setLong(2, end);
-            s.setLong(3, start);
+            s.setLong(3, start - longest);
+            s.setLong(4, start);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     list.add(new Segment(device, r.getString(1), r.getString(2), r.getLong(3), r.getLong(4),
@@ -463,10 +471,11 @@ public class RecordingIndex implements AutoCloseable {
         return answer;
     }
 
-    /** {@code GET /api/v1/alerts?label=&since=&until=&device=}: alerts from the index, newest first. */
+    /** {@code GET /api/v1/alerts?label=&since=&until=&device=&reviewed=}: alerts from the index, newest first. */
     public synchronized List<JsonNode> alerts(@Header("label") String label, @Header("device") String device,
                                               @Header("since") Long since, @Header("until") Long until,
-                                              @Header("limit") Integer limit) throws SQLException, IOException {
+                                              @Header("reviewed") Boolean reviewed, @Header("limit") Integer limit)
+            throws SQLException, IOException {
         StringBuilder sql = new StringBuilder(label == null ? "SELECT a.json FROM alerts a WHERE 1=1"
                 : "SELECT a.json FROM alert_labels l JOIN alerts a ON a.id = l.id WHERE l.label = ?");
         List<Object> args = new ArrayList<>();
@@ -485,6 +494,9 @@ public class RecordingIndex implements AutoCloseable {
         if (device != null) {
             sql.append(" AND a.device = ?");
             args.add(Ids.require("device", device));
+        }
+        if (reviewed != null) {
+            sql.append(" AND json_extract(a.json, '$.reviewedAt') IS ").append(reviewed ? "NOT NULL" : "NULL");
         }
         sql.append(" ORDER BY ").append(time).append(" DESC LIMIT ?");
         args.add(limit == null ? 200 : Math.max(1, Math.min(limit, 10_000)));

@@ -93,6 +93,11 @@ public class SegmentConfiguration implements CamelConfiguration {
         return new SegmentLibrary(segments());
     }
 
+    @BindToRegistry(value = "thumbnails", lazy = true)
+    public Thumbnails thumbnails(RecordingIndex index) {
+        return new Thumbnails(index);
+    }
+
     @BindToRegistry(value = "spanPlayback", lazy = true)
     public SpanPlayback spanPlayback(RecordingIndex index, @PropertyInject("sightline.data-dir") String dataDir,
                                      @PropertyInject("sightline.playback.max-span-s") long maxSpanSeconds,
