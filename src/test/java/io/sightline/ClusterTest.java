@@ -288,6 +288,7 @@ class ClusterTest {
             for (Map<String, String> node : List.of(first, second)) {
                 Harness.alertOnEveryMotion(node);
                 node.put("sightline.alerts.cooldown-s", "2");
+                node.put("sightline.index.reconcile-s", "5"); // segments other nodes wrote reach the index at its next pass
             }
             cluster.startWith(first, "node-1");
             cluster.startWith(second, "node-2");
@@ -344,11 +345,12 @@ class ClusterTest {
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertThat(devices.statusCode()).isEqualTo(200);
 
-                // recordings: the segments node-2 wrote are listed by node-1's console (shared storage)
+                // recordings: the segments node-2 wrote are listed by node-1's console (shared storage), once its index's
+                // reconcile pass has read the day directory
                 await().atMost(Duration.ofSeconds(60)).until(() -> Segments.sidecars(cluster.segments, "console-cam").size() >= 1);
                 String day = Segments.sidecars(cluster.segments, "console-cam").get(0).getParent().getFileName().toString();
-                assertThat(Harness.get(Harness.base(first) + "/api/v1/devices/console-cam/segments?day=" + day).body())
-                        .contains("\"segment\"");
+                await().atMost(Duration.ofSeconds(30)).until(() -> Harness.get(Harness.base(first)
+                        + "/api/v1/devices/console-cam/segments?day=" + day).body().contains("\"segment\""));
                 System.out.printf("FIGURE two console nodes: %d alerts, the same ids on both, each frame once; WAIT through"
                         + " the node without the device's datagrams acknowledged in %s%n", alerts.size(), wait.body());
             }
