@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and creates a viewer and an operator; the viewer watches but is refused commands and acknowledgements (403), the
  * operator acknowledges (the alert names them) and commands; the audit log names the account of each action;
  * passwords are stored only as Argon2id hashes; repeated wrong passwords are answered 429 for that address while
- * other accounts still log in; after a restart the sessions still hold, and an account deleted or demoted loses
- * what it had at once.
+ * other accounts still log in; after a restart the sessions still hold, and an account deleted, demoted or given a
+ * new password loses what it had at once.
  */
 class AccountsTest {
 
@@ -142,6 +142,13 @@ class AccountsTest {
                     .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"role\":\"viewer\"}")),
                     admin).statusCode()).isEqualTo(200);
             assertThat(post(base + "/api/v1/alerts/" + alert + "/ack", operator, "").statusCode()).isEqualTo(403);
+            // a new password ends the sessions made with the old one
+            assertThat(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/accounts/otto"))
+                    .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                            "{\"password\":\"another long password\"}")), admin).statusCode()).isEqualTo(200);
+            assertThat(get(base + "/api/v1/me", operator).statusCode()).isEqualTo(401);
+            assertThat(json(get(base + "/api/v1/me", login(base, "otto", "another long password"))).path("role").asText())
+                    .isEqualTo("viewer");
             assertThat(list(json(get(base + "/api/v1/accounts", admin))).stream().map(a -> a.path("name").asText()))
                     .containsExactly("otto");
         }

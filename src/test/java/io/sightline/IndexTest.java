@@ -73,8 +73,15 @@ class IndexTest {
             assertThat(list(json(get(receiver, "/api/v1/alerts?label=car&since=" + T0)))).isEmpty();
             assertThat(list(json(get(receiver, "/api/v1/alerts?label=person&since=" + time(13))))).isEmpty();
 
-            // retention's way: the files go, the listing follows at the next pass
+            // a damaged sidecar (a crash mid-write) is skipped and counted; the rest of the day stays indexed
             Path dayDir = dir.resolve("segments").resolve(DEVICE).resolve(day);
+            Files.writeString(dayDir.resolve("seg-torn.json"), "{\"device\": \"dock-cam\", \"segm");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_index_failures_total") >= 1);
+            assertThat(segments(receiver, day)).hasSize(3);
+            Files.delete(dayDir.resolve("seg-torn.json"));
+
+            // retention's way: the files go, the listing follows at the next pass
             Files.delete(dayDir.resolve("seg-2.mkv"));
             Files.delete(dayDir.resolve("seg-2.json"));
             await().atMost(Duration.ofSeconds(10)).until(() -> segments(receiver, day).size() == 2);

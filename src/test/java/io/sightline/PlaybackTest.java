@@ -101,6 +101,9 @@ class PlaybackTest {
             assertThat(part.headers().firstValue("Content-Range")).hasValue("bytes 1000-1999/" + whole.body().length);
             assertThat(part.body()).isEqualTo(Arrays.copyOfRange(whole.body(), 1000, 2000));
             assertThat(get(base + query, "bytes=" + whole.body().length + "-").statusCode()).isEqualTo(416);
+            HttpResponse<byte[]> ignored = get(base + query, "bytes=0-99999999999999999999"); // no long holds it: ignored
+            assertThat(ignored.statusCode()).isEqualTo(200);
+            assertThat(ignored.body()).isEqualTo(whole.body());
             assertThat(MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_playback_encode_duration_seconds_count"))
                     .as("the second and third requests were answered from the cache").isEqualTo(1);
 

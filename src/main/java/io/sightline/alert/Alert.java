@@ -26,11 +26,17 @@ public record Alert(String id, String device, String stream, long frame, long ti
     }
 
     /**
-     * How far the alert has come: raised, confirmed by its frame, acknowledged, reviewed (each only ever added); a
-     * copy that has come further wins.
+     * This alert with what another console's copy of it adds: its confirmation and segment, the first
+     * acknowledgement, the first review (each only ever added, and independent of each other), the later change.
      */
-    int progress() {
-        return (confirmed ? 1 : 0) + (acknowledgedAt != null ? 2 : 0) + (reviewedAt != null ? 4 : 0);
+    Alert mergedWith(Alert other) {
+        boolean otherAcked = acknowledgedAt == null || other.acknowledgedAt != null && other.acknowledgedAt < acknowledgedAt;
+        boolean otherReviewed = reviewedAt == null || other.reviewedAt != null && other.reviewedAt < reviewedAt;
+        return new Alert(id, device, stream, frame, time, raisedAt, raisedBy, detections,
+                segment != null ? segment : other.segment, day, confirmed || other.confirmed,
+                otherAcked ? other.acknowledgedAt : acknowledgedAt, otherAcked ? other.acknowledgedBy : acknowledgedBy,
+                Math.max(changedAt, other.changedAt), otherReviewed ? other.reviewedAt : reviewedAt,
+                otherReviewed ? other.reviewedBy : reviewedBy);
     }
 
     Alert acknowledged(long at, String by) {

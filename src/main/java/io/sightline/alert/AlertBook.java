@@ -6,7 +6,6 @@ import io.sightline.wire.DetectionDatagram;
 import io.sightline.wire.FrameMeta;
 import io.sightline.wire.InvalidInputException;
 import io.sightline.wire.Json;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
@@ -49,15 +48,12 @@ public class AlertBook {
     /** Alerts kept in memory for the API; older ones stay in the file. */
     static final int KEPT = 10_000;
 
-    /** Body of the {@code alerts} route after evaluation: the alert and whether it is new (not a confirmation). */
-    public record Change(Alert alert, boolean raised) {
-
-        /** What happened, for the integrations' events: raised, confirmed (its frame arrived), acknowledged or reviewed. */
-        @JsonProperty("type")
-        public String type() {
-            return raised ? "raised" : alert.reviewedAt() != null && alert.reviewedAt().equals(alert.changedAt()) ? "reviewed"
-                    : alert.acknowledgedAt() != null ? "acknowledged" : "confirmed";
-        }
+    /**
+     * Body of the {@code alerts} route after evaluation, and of every other change: the alert, whether it is new, and
+     * what happened ({@code type}, for the integrations' events): raised, confirmed (its frame arrived), acknowledged,
+     * reviewed, or updated (another console's change applied here).
+     */
+    public record Change(Alert alert, boolean raised, String type) {
     }
 
     private final AlertRules rules;
@@ -120,7 +116,7 @@ public class AlertBook {
         if (near != null) {
             boolean sameFrame = near.stream().equals(stream) && near.frame() == frame;
             if (segment != null && sameFrame && !near.confirmed()) {
-                return new Change(save(near.confirmedIn(segment)), false);
+                return new Change(save(near.confirmedIn(segment)), false, "confirmed");
             }
             return null;
         }
@@ -129,25 +125,26 @@ public class AlertBook {
                 DAY.format(Instant.ofEpochMilli(time)), segment != null, null, null, now, null, null);
         metrics.counter("alerts.raised", "device", device, "path", alert.raisedBy()).increment();
         LOG.info("Alert {} on {}: {} at frame {}", alert.id(), device, matching, frame);
-        return new Change(save(alert), true);
+        return new Change(save(alert), true, "raised");
     }
 
     /** {@code POST /api/v1/alerts/{id}/ack} by the operator {@code by}: the alert (acknowledging twice keeps the first). */
     public Change acknowledge(String id, String by) {
-        return mark(id, a -> a.acknowledgedAt() != null, a -> a.acknowledged(System.currentTimeMillis(), by));
+        return mark(id, "acknowledged", a -> a.acknowledgedAt() != null, a -> a.acknowledged(System.currentTimeMillis(), by));
     }
 
     /** {@code POST /api/v1/alerts/{id}/review} by {@code by}: the alert, marked as looked at (the first review stays). */
     public Change review(String id, String by) {
-        return mark(id, a -> a.reviewedAt() != null, a -> a.reviewed(System.currentTimeMillis(), by));
+        return mark(id, "reviewed", a -> a.reviewedAt() != null, a -> a.reviewed(System.currentTimeMillis(), by));
     }
 
-    private synchronized Change mark(String id, java.util.function.Predicate<Alert> done, java.util.function.UnaryOperator<Alert> marked) {
+    private synchronized Change mark(String id, String type, java.util.function.Predicate<Alert> done,
+                                     java.util.function.UnaryOperator<Alert> marked) {
         Alert a = id == null ? null : alerts.get(id);
         if (a == null) {
             throw new InvalidInputException(404, "unknown-alert", "no alert " + id);
         }
-        return new Change(done.test(a) ? a : save(marked.apply(a)), false);
+        return new Change(done.test(a) ? a : save(marked.apply(a)), false, type);
     }
 
     /**
@@ -156,10 +153,11 @@ public class AlertBook {
      */
     public synchronized Change apply(@Body Alert alert) {
         Alert known = alerts.get(alert.id());
-        if (known != null && known.progress() >= alert.progress()) {
+        Alert merged = known == null ? alert : known.mergedWith(alert); // an ack here and a review there: both stay
+        if (merged.equals(known)) {
             return null;
         }
-        return new Change(save(alert), known == null);
+        return new Change(save(merged), known == null, known == null ? "raised" : "updated");
     }
 
     /** {@code GET /api/v1/alerts}: newest first, optionally of one device. */

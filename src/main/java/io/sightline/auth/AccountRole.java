@@ -23,6 +23,12 @@ public enum AccountRole {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** As written in the API, the audit log and the session: {@code viewer}, {@code operator}, {@code admin}. */
+    @Override
+    public String toString() {
+        return key();
+    }
+
     @JsonCreator
     public static AccountRole parse(String value) {
         for (AccountRole role : values()) {

@@ -32,8 +32,24 @@ import java.util.regex.Pattern;
  */
 public class Accounts {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Accounts.class);
+
     /** An account as stored. */
     public record Account(String name, AccountRole role, String hash, long createdAt, String createdBy) {
+
+        /**
+         * Changes with the account's password and with the account itself (deleted and made again under the same
+         * name): a session carries it, so such a change ends the sessions made before.
+         */
+        public String stamp() {
+            try {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                        (name + "|" + createdAt + "|" + hash).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 12);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
 
         /** What the API shows: everything but the hash. */
         public Map<String, Object> summary() {
@@ -183,6 +199,10 @@ public class Accounts {
             }
             Map<String, Account> read = new TreeMap<>();
             for (Account a : Json.MAPPER.readValue(file.toFile(), new TypeReference<List<Account>>() { })) {
+                if (a.name() == null || !NAME.matcher(a.name()).matches() || a.role() == null || a.hash() == null) {
+                    LOG.warn("Skipping an account of {} that is not valid (name {}, edited by hand?)", file, a.name());
+                    continue;
+                }
                 read.put(a.name(), a);
             }
             accounts = read;

@@ -30,24 +30,28 @@ public class LoginLimiter {
         this.windowMillis = windowMillis;
     }
 
-    /** Before a login is checked: refused while this address has used up its failures. */
-    public synchronized void check(String address, String account) {
+    /**
+     * Before a login is checked: refused while this address has used up its failures, else counted as a failure
+     * until {@link #succeeded} says otherwise (so logins checked at the same time cannot all pass the limit).
+     */
+    public synchronized void attempt(String address, String account) {
         long now = System.currentTimeMillis();
         long wait = Math.max(waitMillis(address + "|" + account, maxFailures, now), waitMillis(address, 4 * maxFailures, now));
         if (wait > 0) {
             throw new InvalidInputException(429, "too-many-logins", "too many failed logins from " + address
                     + "; try again in " + (wait + 999) / 1000 + " s", (wait + 999) / 1000);
         }
-    }
-
-    public synchronized void failed(String address, String account) {
-        long now = System.currentTimeMillis();
         failures.computeIfAbsent(address + "|" + account, k -> new ArrayDeque<>()).addLast(now);
         failures.computeIfAbsent(address, k -> new ArrayDeque<>()).addLast(now);
     }
 
+    /** The login succeeded: the account's failures from this address are forgotten, and this attempt was none. */
     public synchronized void succeeded(String address, String account) {
         failures.remove(address + "|" + account);
+        Deque<Long> all = failures.get(address);
+        if (all != null && !all.isEmpty()) {
+            all.removeLast();
+        }
     }
 
     private long waitMillis(String key, int max, long now) {

@@ -150,7 +150,7 @@ public class OperatorAuth {
         String token = exchange.getMessage().getHeader("token", String.class);
         String from = AuditLog.from(exchange);
         String attempted = code != null ? Operator.LOGIN_LINK.name() : user != null ? user : Operator.TOKEN.name();
-        limiter.check(from, attempted);
+        limiter.attempt(from, attempted);
         Operator who = null;
         if (code != null) {
             Long expires = codes.remove(code);
@@ -161,7 +161,6 @@ public class OperatorAuth {
             who = Operator.TOKEN;
         }
         if (who == null) {
-            limiter.failed(from, attempted);
             audit.record(attempted, "login-failed", attempted, null, from);
             throw new InvalidInputException(401, "unauthorized", "the user name or password is wrong, the login code is"
                     + " unknown, used or expired, or the token is wrong");
@@ -188,23 +187,32 @@ public class OperatorAuth {
     }
 
     /**
-     * A session is {@code <expiry ms>.<account>.<role>.<random>.<signature>}: nothing to keep, so every console node
-     * of a cluster (and this one after a restart) accepts it until it expires; a new master key ends every session.
+     * A session is {@code <expiry ms>.<account>.<role>.<stamp>.<random>.<signature>}: nothing to keep, so every console
+     * node of a cluster (and this one after a restart) accepts it until it expires; a new master key ends every
+     * session, a new password or operator token those made with the old one.
      */
     private String newSession(Operator who) {
         String payload = (System.currentTimeMillis() + SESSION.toMillis()) + "." + who.name() + "." + who.role().key()
-                + "." + randomString();
+                + "." + stamp(who) + "." + randomString();
         return payload + "." + signature(payload);
+    }
+
+    /** What ends a session besides its expiry: the account's password or the account itself, or the operator token. */
+    private String stamp(Operator who) {
+        if (who.equals(Operator.TOKEN)) {
+            return operatorToken.fingerprint();
+        }
+        return who.builtIn() ? "-" : accounts.find(who.name()).map(Accounts.Account::stamp).orElse("gone");
     }
 
     /** The session's operator: an account's current role, a built-in's signed one; null if invalid or expired. */
     private Operator sessionOperator(String session) {
         String[] parts = session.split("\\.");
-        if (parts.length != 5) {
+        if (parts.length != 6) {
             return null;
         }
         String payload = session.substring(0, session.lastIndexOf('.'));
-        if (!DeviceKeys.same(signature(payload).getBytes(StandardCharsets.US_ASCII), parts[4].getBytes(StandardCharsets.US_ASCII))) {
+        if (!DeviceKeys.same(signature(payload).getBytes(StandardCharsets.US_ASCII), parts[5].getBytes(StandardCharsets.US_ASCII))) {
             return null;
         }
         try {
@@ -212,6 +220,9 @@ public class OperatorAuth {
                 return null;
             }
             Operator signed = new Operator(parts[1], AccountRole.parse(parts[2]));
+            if (!parts[3].equals(stamp(signed))) {
+                return null; // a new password, an account made again, a new operator token
+            }
             return signed.builtIn() ? signed : accounts.find(parts[1]).map(a -> new Operator(a.name(), a.role())).orElse(null);
         } catch (IllegalArgumentException | InvalidInputException e) {
             return null; // not a number, not a role

@@ -16,6 +16,12 @@ public class OperatorToken {
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Changes with the token: the sessions made with a token end when it is replaced. */
+    public String fingerprint() {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                DeviceKeys.hmac(token, "sightline-token-sessions".getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
+    }
+
     public boolean matches(String candidate) {
         return DeviceKeys.same(token, candidate.getBytes(StandardCharsets.UTF_8));
     }

@@ -26,14 +26,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * frame of this sender, spread over them by sequence number (docs/protocol.md). Each is opened by the first frame
  * that goes on it, and again by the next one after it closed, authenticated once at its upgrade. {@link #send} is called by the route threads that deliver frames
  * (the live lane's and the archive lane's), each waiting for its frame's acknowledgement, so the frames in flight
- * are bounded by those threads. A frame whose connection closes before its acknowledgement is sent once more on a
- * new connection (the receiver answers a frame it has already stored as a duplicate); if that fails too, or no
+ * are bounded by those threads. A frame whose connection closes before its acknowledgement (or closes while it
+ * opens) is sent again on a new connection, at most twice (the receiver answers a frame it has already stored as a
+ * duplicate); if that fails too, or no
  * acknowledgement comes within the response timeout, the call fails and the caller spools or retries the frame,
  * as after a failed POST. A connection whose acknowledgement is overdue is closed: it may be dead.
  */
 public class FrameStream implements AutoCloseable {
 
     /** The connection closed before the frame's acknowledgement came. */
+    /**
+     * How often a frame goes again on a new connection after the one it went on (or the one opening for it) closed:
+     * one reset can close a connection and, a moment later, the one opening to replace it.
+     */
+    private static final int RESENDS = 2;
+
     private static final class ConnectionLost extends IOException {
         ConnectionLost(String message) {
             super(message);
@@ -85,11 +92,15 @@ public class FrameStream implements AutoCloseable {
         long seq = seqs.incrementAndGet();
         byte[] frame = StreamFrames.encode(seq, message.getHeaders(), message.getBody(byte[].class));
         long deadline = System.nanoTime() + responseTimeoutNanos;
-        Ack ack;
-        try {
-            ack = attempt(seq, frame, deadline);
-        } catch (ConnectionLost lost) {
-            ack = attempt(seq, frame, deadline); // resumed on a new connection; a stored frame is answered 200
+        Ack ack = null;
+        for (int tries = 1; ack == null; tries++) {
+            try {
+                ack = attempt(seq, frame, deadline);
+            } catch (ConnectionLost lost) {
+                if (tries > RESENDS) {
+                    throw lost;
+                } // else resumed on a new connection; a stored frame is answered 200
+            }
         }
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, ack.status());
         message.setBody(ack.answer());
@@ -128,6 +139,10 @@ public class FrameStream implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IOException("the stream to the receiver did not open in time");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof io.netty.handler.codec.http.websocketx.WebSocketHandshakeException) {
+                // the receiver took the connection, and it closed during the upgrade: lost, as an open one can be
+                throw new ConnectionLost("the stream closed while it opened: " + e.getCause().getMessage());
+            }
             throw new IOException("the stream to the receiver did not open: " + e.getCause().getMessage(), e.getCause());
         }
     }

@@ -11,8 +11,8 @@ import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -86,17 +86,35 @@ public class RecordingIndex implements AutoCloseable {
                 s.execute("CREATE INDEX IF NOT EXISTS alert_labels_by_time ON alert_labels (label, time)");
                 s.execute("CREATE TABLE IF NOT EXISTS days (device TEXT NOT NULL, day TEXT NOT NULL, modified INTEGER,"
                         + " PRIMARY KEY (device, day))");
+                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
             }
             try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT max(end - start) FROM segments")) {
                 longest = r.next() ? r.getLong(1) : 0;
             }
             if (fresh) {
                 LOG.info("Building the recording index {} from the sidecars and alerts", file);
-                importAlerts();
             }
-            reconcile();
+            importAlerts();
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("cannot open the recording index " + file, e);
+        }
+    }
+
+    private interface Work {
+        void run() throws SQLException, IOException;
+    }
+
+    /** Runs {@code work} as one transaction: all of it, or (on a failure) none of it. */
+    private void transaction(Work work) throws SQLException, IOException {
+        db.setAutoCommit(false);
+        try {
+            work.run();
+            db.commit();
+        } catch (SQLException | IOException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
         }
     }
 
@@ -105,14 +123,8 @@ public class RecordingIndex implements AutoCloseable {
         try {
             long modified = Files.getLastModifiedTime(sidecar).toMillis();
             JsonNode doc = Json.MAPPER.readTree(sidecar.toFile());
-            db.setAutoCommit(false);
-            try {
-                put(doc, dayOf(sidecar), modified);
-                db.commit();
-            } finally {
-                db.setAutoCommit(true);
-            }
-        } catch (NoSuchFileException gone) {
+            transaction(() -> put(doc, dayOf(sidecar), modified));
+        } catch (NoSuchFileException | FileNotFoundException gone) {
             // deleted meanwhile: the reconcile pass removes it
         } catch (IOException | SQLException e) {
             throw new IllegalStateException("cannot index " + sidecar, e);
@@ -120,16 +132,12 @@ public class RecordingIndex implements AutoCloseable {
     }
 
     /** Adds or replaces the sidecars of many segments of one day, in one transaction. */
-    public synchronized void putAll(List<JsonNode> docs, String day) throws SQLException {
-        db.setAutoCommit(false);
-        try {
+    public synchronized void putAll(List<JsonNode> docs, String day) throws SQLException, IOException {
+        transaction(() -> {
             for (JsonNode doc : docs) {
                 put(doc, day, 0);
             }
-            db.commit();
-        } finally {
-            db.setAutoCommit(true);
-        }
+        });
     }
 
     /** Adds or replaces one segment and its detections (inside the caller's transaction). */
@@ -179,15 +187,11 @@ public class RecordingIndex implements AutoCloseable {
     /** Step of the console after an alert changed (raised, confirmed, acknowledged), on every console. */
     public synchronized void alert(Alert alert) {
         try {
-            db.setAutoCommit(false);
-            try {
-                putAlert(alert);
-                db.commit();
-            } finally {
-                db.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot index alert " + alert.id(), e);
+            transaction(() -> putAlert(alert));
+        } catch (SQLException | IOException e) {
+            // the alert is in alerts.jsonl and on its way to the consoles; only searches miss it until a rebuild
+            metrics.counter("index.failures").increment();
+            LOG.warn("Alert {} not indexed: {}", alert.id(), e.getMessage());
         }
     }
 
@@ -210,40 +214,55 @@ public class RecordingIndex implements AutoCloseable {
         }
     }
 
-    /** A new index takes the alerts of {@code alerts.jsonl} (each line a snapshot; the last of an id wins). */
-    private void importAlerts() throws SQLException {
-        if (!Files.exists(alertsFile)) {
-            return;
+    /**
+     * A new index takes the alerts of {@code alerts.jsonl} (each line a snapshot; the last of an id wins), and notes
+     * that it did, so an index whose first build was interrupted imports them at its next start.
+     */
+    private void importAlerts() throws SQLException, IOException {
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT 1 FROM meta WHERE key = 'alerts-imported'")) {
+            if (r.next()) {
+                return;
+            }
         }
-        try {
-            db.setAutoCommit(false);
-            for (String line : Files.readAllLines(alertsFile, StandardCharsets.UTF_8)) {
-                try {
-                    putAlert(Json.MAPPER.readValue(line, Alert.class));
-                } catch (IOException torn) {
-                    // a torn last line: the alert book skips it too
+        transaction(() -> {
+            if (Files.exists(alertsFile)) {
+                LOG.info("Indexing the alerts of {}", alertsFile);
+                for (String line : Files.readAllLines(alertsFile, StandardCharsets.UTF_8)) {
+                    try {
+                        putAlert(Json.MAPPER.readValue(line, Alert.class));
+                    } catch (IOException torn) {
+                        // a torn last line: the alert book skips it too
+                    }
                 }
             }
-            db.commit();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + alertsFile, e);
-        } finally {
-            db.setAutoCommit(true);
-        }
+            try (Statement s = db.createStatement()) {
+                s.execute("INSERT OR REPLACE INTO meta VALUES ('alerts-imported', '" + System.currentTimeMillis() + "')");
+            }
+        });
     }
 
     /**
      * Brings the index in line with the sidecars on disk, reading only the day directories whose modification time
      * changed since the last pass (a file added or deleted changes it). Returns the number of directories read.
      */
-    public synchronized int reconcile() {
+    public int reconcile() {
+        if (!Files.isDirectory(segmentsDir)) {
+            return 0; // not mounted (yet): the index keeps what it knows
+        }
         long started = System.nanoTime();
         int read = 0;
         Map<String, Long> known = new HashMap<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT device, day, modified FROM days")) {
-            while (r.next()) {
-                known.put(r.getString(1) + "/" + r.getString(2), r.getLong(3));
+        try {
+            synchronized (this) {
+                try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT device, day, modified FROM days")) {
+                    while (r.next()) {
+                        known.put(r.getString(1) + "/" + r.getString(2), r.getLong(3));
+                    }
+                }
             }
+            // the directories are listed without the lock; each day is read under it, so alerts and listings wait
+            // for one day at most, also while a whole store is indexed
             Map<String, Boolean> onDisk = new HashMap<>();
             for (Path device : directories(segmentsDir)) {
                 for (Path day : directories(device)) {
@@ -259,7 +278,9 @@ public class RecordingIndex implements AutoCloseable {
                         continue;
                     }
                     if (known.getOrDefault(key, -1L) != modified) {
-                        readDay(device.getFileName().toString(), day, modified);
+                        synchronized (this) {
+                            readDay(device.getFileName().toString(), day, modified);
+                        }
                         read++;
                     }
                 }
@@ -267,7 +288,9 @@ public class RecordingIndex implements AutoCloseable {
             for (String key : known.keySet()) {
                 if (!onDisk.containsKey(key)) {
                     String[] dd = key.split("/");
-                    removeDay(dd[0], dd[1]);
+                    synchronized (this) {
+                        removeDay(dd[0], dd[1]);
+                    }
                     read++;
                 }
             }
@@ -293,8 +316,7 @@ public class RecordingIndex implements AutoCloseable {
             }
         }
         String day = dir.getFileName().toString();
-        db.setAutoCommit(false);
-        try {
+        transaction(() -> {
             try (DirectoryStream<Path> sidecars = Files.newDirectoryStream(dir, "*.json")) {
                 for (Path sidecar : sidecars) {
                     String name = sidecar.getFileName().toString();
@@ -305,8 +327,12 @@ public class RecordingIndex implements AutoCloseable {
                         if (was == null || was != mtime) {
                             put(Json.MAPPER.readTree(sidecar.toFile()), day, mtime);
                         }
-                    } catch (NoSuchFileException gone) {
+                    } catch (NoSuchFileException | FileNotFoundException gone) {
                         indexed.put(segment, 0L); // deleted meanwhile: removed below
+                    } catch (IOException unreadable) {
+                        // a damaged sidecar: the rest of the day is indexed; it is tried again when the day changes
+                        metrics.counter("index.failures").increment();
+                        LOG.warn("Sidecar {} not indexed: {}", sidecar, unreadable.getMessage());
                     }
                 }
             }
@@ -319,10 +345,7 @@ public class RecordingIndex implements AutoCloseable {
                 s.setLong(3, modified);
                 s.executeUpdate();
             }
-            db.commit();
-        } finally {
-            db.setAutoCommit(true);
-        }
+        });
     }
 
     private void removeSegment(String device, String day, String segment) throws SQLException {
@@ -424,7 +447,12 @@ public class RecordingIndex implements AutoCloseable {
             throw new InvalidInputException(400, "invalid-day", "day must be yyyy-MM-dd");
         }
         int n = buckets == null ? 288 : Math.max(1, Math.min(buckets, 10_000));
-        long dayStart = LocalDate.parse(day).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long dayStart;
+        try {
+            dayStart = LocalDate.parse(day).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidInputException(400, "invalid-day", "no such day: " + day);
+        }
         long dayLength = 86_400_000L;
         List<long[]> recorded = new ArrayList<>();
         try (PreparedStatement s = db.prepareStatement("SELECT start, end, duration FROM segments WHERE device=? AND day=? ORDER BY start")) {

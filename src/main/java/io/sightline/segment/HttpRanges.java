@@ -21,13 +21,19 @@ import java.util.regex.Pattern;
 final class HttpRanges {
 
     static final int MAX_CHUNK = 4 << 20;
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    /** A closed range is answered in full up to this size; beyond it, its first part (memory stays bounded). */
+    static final int MAX_RANGE = 64 << 20;
+    /** At most 18 digits, so a number always fits a long; a longer one makes the header invalid (ignored). */
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d{0,18})-(\\d{0,18})");
 
     private HttpRanges() {
     }
 
-    /** Reads {@code Range} from the request, then replaces every header with the answer's. */
-    static byte[] serve(Exchange exchange, Path file, String contentType) throws IOException {
+    /**
+     * Reads {@code Range} from the request, then replaces every header with the answer's. The body: the file itself
+     * without a range (the server streams it), else the bytes of the range.
+     */
+    static Object serve(Exchange exchange, Path file, String contentType) throws IOException {
         String range = exchange.getMessage().getHeader("Range", String.class);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -46,21 +52,20 @@ final class HttpRanges {
                 if (from >= size || from > to) {
                     throw new InvalidInputException(416, "range-not-satisfiable", "the file has " + size + " bytes");
                 }
-                if (m.group(2).isEmpty()) {
-                    to = Math.min(to, from + MAX_CHUNK - 1);
-                }
+                to = Math.min(to, from + (m.group(2).isEmpty() ? MAX_CHUNK : MAX_RANGE) - 1);
+            }
+            exchange.getMessage().removeHeaders("*");
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, contentType);
+            exchange.getMessage().setHeader("Accept-Ranges", "bytes");
+            if (!partial) {
+                return file.toFile();
             }
             ByteBuffer body = ByteBuffer.allocate((int) (to - from + 1));
             while (body.hasRemaining() && channel.read(body, from + body.position()) >= 0) {
                 // a file read can return fewer bytes than asked
             }
-            exchange.getMessage().removeHeaders("*");
-            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, contentType);
-            exchange.getMessage().setHeader("Accept-Ranges", "bytes");
-            if (partial) {
-                exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 206);
-                exchange.getMessage().setHeader("Content-Range", "bytes " + from + "-" + to + "/" + size);
-            }
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 206);
+            exchange.getMessage().setHeader("Content-Range", "bytes " + from + "-" + to + "/" + size);
             return body.array();
         }
     }

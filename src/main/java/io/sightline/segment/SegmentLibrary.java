@@ -27,7 +27,7 @@ public class SegmentLibrary {
     }
 
     /** {@code GET /api/v1/segments/{device}/{day}/{file}}: the file (or the range asked for), with its content type. */
-    public byte[] file(@Header("device") String device, @Header("day") String day, @Header("file") String file,
+    public Object file(@Header("device") String device, @Header("day") String day, @Header("file") String file,
                        Exchange exchange) throws IOException {
         var m = file == null ? null : FILE.matcher(file);
         if (m == null || !m.matches()) {
@@ -39,7 +39,7 @@ public class SegmentLibrary {
         if (!Files.exists(dir.resolve(m.group(1) + ".json")) || !Files.exists(served)) {
             throw new InvalidInputException(404, "unknown-segment", "no segment " + m.group(1) + " of " + device + " on " + day);
         }
-        byte[] body = HttpRanges.serve(exchange, served, video ? "video/x-matroska" : "application/json");
+        Object body = HttpRanges.serve(exchange, served, video ? "video/x-matroska" : "application/json");
         if (video) {
             exchange.getMessage().setHeader("Content-Disposition", "attachment; filename=\"" + device + "-" + file + "\"");
         }

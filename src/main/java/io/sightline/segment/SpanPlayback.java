@@ -86,7 +86,7 @@ public class SpanPlayback {
     }
 
     /** {@code GET /api/v1/devices/{id}/video?start=&end=}: the span's MP4 (or the range of it asked for). */
-    public byte[] video(@Header("id") String device, @Header("start") String start, @Header("end") String end,
+    public Object video(@Header("id") String device, @Header("start") String start, @Header("end") String end,
                         Exchange exchange) throws IOException, SQLException {
         Span span = span(device, start, end);
         Path file = cacheDir.resolve(key(span) + ".mp4");

@@ -96,7 +96,7 @@ public class Thumbnails {
         }
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "image/jpeg");
-        exchange.getMessage().setHeader("Cache-Control", "max-age=3600");
+        exchange.getMessage().setHeader("Cache-Control", "private, max-age=3600"); // an operator's, never a shared cache's
         return jpeg;
     }
 
