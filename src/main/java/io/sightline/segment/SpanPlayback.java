@@ -58,8 +58,9 @@ public class SpanPlayback {
     public record Placed(String stream, long frame, long captureTime, long offsetMillis, List<JsonNode> detections) {
     }
 
-    private record Piece(Path video, String name, int width, int height, List<Long> captureTimes, long sidecarSize,
-                         FileTime sidecarModified) {
+    /** A segment of the span, with the sidecar it was read from (read once per request). */
+    private record Piece(Path video, String name, JsonNode doc, int width, int height, List<Long> captureTimes,
+                         long sidecarSize, FileTime sidecarModified) {
     }
 
     /** The span's segments and frames: what both the video and the console's frame list come from. */
@@ -143,7 +144,6 @@ public class SpanPlayback {
         List<int[]> sources = new ArrayList<>();
         List<Long> times = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        List<JsonNode> docs = new ArrayList<>(java.util.Collections.nCopies(pieces.size(), (JsonNode) null));
         PriorityQueue<int[]> next = new PriorityQueue<>(Comparator.comparingLong((int[] c) -> pieces.get(c[0]).captureTimes().get(c[1])));
         for (int i = 0; i < pieces.size(); i++) {
             next.add(new int[] {i, 0});
@@ -159,11 +159,7 @@ public class SpanPlayback {
             if (t < start || t >= end) {
                 continue;
             }
-            JsonNode doc = docs.get(c[0]);
-            if (doc == null) {
-                doc = Json.MAPPER.readTree(p.video().resolveSibling(p.name() + ".json").toFile());
-                docs.set(c[0], doc);
-            }
+            JsonNode doc = p.doc();
             JsonNode entry = doc.path("frames").get(c[1]);
             String stream = doc.path("stream").asText();
             if (seen.add(stream + "/" + entry.path("frame").asLong())) {
@@ -174,12 +170,10 @@ public class SpanPlayback {
         }
         double fps = fps(times);
         Map<String, List<JsonNode>> detections = new HashMap<>();
-        for (JsonNode doc : docs) {
-            if (doc != null) {
-                for (JsonNode d : doc.path("detections")) {
-                    detections.computeIfAbsent(doc.path("stream").asText() + "/" + d.path("frame").asLong(),
-                            k -> new ArrayList<>()).add(d);
-                }
+        for (Piece p : pieces) {
+            for (JsonNode d : p.doc().path("detections")) {
+                detections.computeIfAbsent(p.doc().path("stream").asText() + "/" + d.path("frame").asLong(),
+                        k -> new ArrayList<>()).add(d);
             }
         }
         List<Placed> frames = new ArrayList<>(times.size());
@@ -218,7 +212,7 @@ public class SpanPlayback {
         if (times.isEmpty() || !Files.exists(video)) {
             return null;
         }
-        return new Piece(video, name, doc.path("width").asInt(), doc.path("height").asInt(), times, size, modified);
+        return new Piece(video, name, doc, doc.path("width").asInt(), doc.path("height").asInt(), times, size, modified);
     }
 
     /** The span's frame rate: its frames' median interval (a recording at 20 fps plays at 20 fps). */
