@@ -30,7 +30,7 @@ class MonitoringTest {
             "auto-resume", "send-command",
             "device-commands", "alert-list", "alert-ack", "alert-review", "segment-thumbnail", "live-events", "segment-days", "segment-list", "me",
             "account-list", "account-create", "account-update", "account-delete", "audit-list", "logout",
-            "segment-files", "span-video", "span-frames", "segment-activity", "index-reconcile", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
+            "segment-files", "span-video", "span-frames", "segment-activity", "index-reconcile", "receiver-detection", "openapi", "live-devices", "live-latest", "live-mjpeg", "login", "live-page",
             "retention", "compat-http", "compat-frames", "compat-meta", "compat-clips", "compat-detections", "compat-ok");
 
     @TempDir

@@ -9,6 +9,7 @@ import org.bytedeco.opencv.opencv_core.Size;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
@@ -67,22 +68,36 @@ public class SyntheticSource implements FrameSource {
 
     /** Positions are functions of the frame number: the same number always draws the same scene. */
     private void drawObjects(long n) {
+        List<int[]> boxes = objects(n, width, height);
+        int[] c = boxes.get(0);
+        circle(frame, new Point((c[0] + c[2]) / 2, (c[1] + c[3]) / 2), (c[2] - c[0]) / 2, new Scalar(40, 200, 255, 0), -1,
+                LINE_AA, 0);
+        int[] b = boxes.get(1);
+        rectangle(frame, new Rect(b[0], b[1], b[2] - b[0], b[3] - b[1]), new Scalar(90, 220, 90, 0), -1, LINE_AA, 0);
+        int[] e = boxes.get(2);
+        ellipse(frame, new Point((e[0] + e[2]) / 2, (e[1] + e[3]) / 2), new Size((e[2] - e[0]) / 2, (e[3] - e[1]) / 2), 0,
+                0, 360, new Scalar(200, 120, 220, 0), -1, LINE_AA, 0);
+    }
+
+    /**
+     * Where the scene's three moving objects are in frame {@code n} (a ball, a box, an upright ellipse), as
+     * {@code [x1, y1, x2, y2]}: the truth a motion detector is measured against.
+     */
+    public static List<int[]> objects(long n, int width, int height) {
         int band = height - height / 10; // keep clear of the marker strip
         int r = Math.max(8, height / 14);
         int cx = bounce(n * 7, width - 2 * r) + r;
         int cy = bounce(n * 4 + 100, band - 2 * r) + r;
-        circle(frame, new Point(cx, cy), r, new Scalar(40, 200, 255, 0), -1, LINE_AA, 0);
-
         int bw = width / 8;
         int bh = height / 10;
         int bx = bounce(n * 5 + 300, width - bw);
         int by = bounce(n * 3, band - bh);
-        rectangle(frame, new Rect(bx, by, bw, bh), new Scalar(90, 220, 90, 0), -1, LINE_AA, 0);
-
         int px = bounce(n * 3 + 50, width - width / 10) + width / 20;
         int py = band / 2 + (int) (band / 4 * Math.sin(n / 15.0));
-        ellipse(frame, new Point(px, py), new Size(width / 40 + 2, height / 9), 0, 0, 360,
-                new Scalar(200, 120, 220, 0), -1, LINE_AA, 0);
+        int ax = width / 40 + 2;
+        int ay = height / 9;
+        return List.of(new int[] {cx - r, cy - r, cx + r, cy + r}, new int[] {bx, by, bx + bw, by + bh},
+                new int[] {px - ax, py - ay, px + ax, py + ay});
     }
 
     private static int bounce(long travelled, int span) {

@@ -2,9 +2,6 @@ package io.sightline.detect;
 
 import io.micrometer.core.instrument.Timer;
 import io.sightline.wire.Detection;
-import io.sightline.wire.FrameMeta;
-import org.apache.camel.Body;
-import org.apache.camel.ExchangeProperty;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.util.List;
@@ -20,11 +17,6 @@ public interface Detector {
         List<Detection> sorted = new java.util.ArrayList<>(found);
         sorted.sort(java.util.Comparator.comparingDouble(Detection::area).reversed());
         return List.copyOf(sorted.subList(0, Math.min(max, sorted.size())));
-    }
-
-    /** Route step of {@code capture}: the frame's metadata with what the detector finds in the image. */
-    default FrameMeta annotate(@Body Mat image, @ExchangeProperty("frame") FrameMeta meta) {
-        return meta.withDetections(detect(image));
     }
 
     /** Measures another detector: {@code sightline_detector_time} per frame. */

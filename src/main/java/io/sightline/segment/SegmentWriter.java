@@ -141,7 +141,8 @@ public class SegmentWriter {
         Map<Long, List<Detection>> detections = new HashMap<>();
         for (JsonNode d : old.path("detections")) {
             detections.computeIfAbsent(d.path("frame").asLong(), k -> new ArrayList<>()).add(new Detection(
-                    d.path("label").asText(), d.path("confidence").asDouble(), Json.MAPPER.convertValue(d.path("box"), int[].class)));
+                    d.path("label").asText(), d.path("confidence").asDouble(), Json.MAPPER.convertValue(d.path("box"), int[].class),
+                    d.hasNonNull("from") ? d.path("from").asLong() : null, d.hasNonNull("origin") ? d.path("origin").asText() : null));
         }
         Map<Long, FrameRef> byNumber = new TreeMap<>();
         better.forEach(f -> byNumber.put(f.frame(), f));
@@ -239,6 +240,12 @@ public class SegmentWriter {
                 det.put("label", d.label());
                 det.put("confidence", d.confidence());
                 det.put("box", d.box());
+                if (d.from() != null) {
+                    det.put("from", d.from());     // found in an earlier frame: the detector ran beside capture
+                }
+                if (d.origin() != null) {
+                    det.put("origin", d.origin());
+                }
                 detections.add(det);
             }
         }

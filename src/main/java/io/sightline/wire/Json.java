@@ -47,7 +47,7 @@ public final class Json {
         try {
             parsed = MAPPER.readValue(json, DETECTIONS);
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new InvalidInputException(400, error, "detections are not a JSON array of {label, confidence, box}");
+            throw new InvalidInputException(400, error, "detections are not a JSON array of {label, confidence, box[, from]}");
         }
         if (parsed == null) {
             throw new InvalidInputException(400, error, "detections must be an array");
@@ -78,6 +78,12 @@ public final class Json {
         int[] b = d.box();
         if (b[0] < 0 || b[1] < 0 || b[0] > b[2] || b[1] > b[3] || b[2] > JpegCheck.MAX_DIMENSION || b[3] > JpegCheck.MAX_DIMENSION) {
             throw new InvalidInputException(400, error, "a box must be [x1, y1, x2, y2] with 0 <= x1 <= x2 and 0 <= y1 <= y2");
+        }
+        if (d.from() != null && d.from() < 0) {
+            throw new InvalidInputException(400, error, "from, the frame a detection was found in, must be a frame number");
+        }
+        if (d.origin() != null) {
+            throw new InvalidInputException(400, error, "origin is the receiver's to set: a sender's detections have none");
         }
     }
 }

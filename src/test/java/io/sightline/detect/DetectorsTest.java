@@ -75,7 +75,7 @@ class DetectorsTest {
         line(scene, new Point(332, 260), new Point(345, 360), dark, 16, LINE_AA, 0);
         line(scene, new Point(292, 170), new Point(275, 250), dark, 11, LINE_AA, 0);                    // arms
         line(scene, new Point(348, 170), new Point(365, 250), dark, 11, LINE_AA, 0);
-        PersonDetector detector = new PersonDetector(640, 10);
+        PersonDetector detector = new PersonDetector(100, 10);
         List<Detection> found = detector.detect(scene);
         assertThat(found).hasSize(1);
         assertThat(found.get(0).label()).isEqualTo("person");
