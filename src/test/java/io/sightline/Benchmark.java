@@ -223,6 +223,7 @@ public final class Benchmark {
         sender.put("sightline.detector", detector);
         sender.put("sightline.sender.transport", transport);
         sender.put("sightline.capture.fps", "1000");
+        sender.put("sightline.source.file-pace", "capture");
         sender.put("sightline.capture.width", size(video).split("x")[0]);
         sender.put("sightline.capture.height", size(video).split("x")[1]);
         sender.put("sightline.sender.block-when-busy", "true");

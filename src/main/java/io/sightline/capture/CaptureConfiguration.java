@@ -19,8 +19,9 @@ import java.util.function.Supplier;
 
 /**
  * Sending roles: who this sender is, the frame source and the capture processor, JPEG encoding, event clips and
- * the source's readiness check; and the {@code frame-period-ms} placeholder function the capture timer uses
- * ({@code {{frame-period-ms:20}}} is 50), so the frame rate is configured once, as frames per second.
+ * the source's readiness check; and the {@code capture-period-ms} placeholder function the capture timer uses
+ * ({@code {{capture-period-ms:synthetic}}} is 50 at 20 fps): 1000 / {@code sightline.capture.fps}, or for a
+ * video file its own frame interval, so a file plays at its own rate.
  */
 public class CaptureConfiguration implements CamelConfiguration {
 
@@ -55,10 +56,11 @@ public class CaptureConfiguration implements CamelConfiguration {
     public CaptureProcessor captureProcessor(SenderIdentity identity, SightlineMetrics metrics,
                                              @PropertyInject("sightline.source") String source,
                                              @PropertyInject("sightline.source.loop") boolean loop,
+                                             @PropertyInject("sightline.source.file-pace") String pace,
                                              @PropertyInject("sightline.segment.seconds") long segmentSeconds) {
         Supplier<FrameSource> sources = source.trim().equalsIgnoreCase("synthetic")
                 ? () -> new SyntheticSource(width, height)
-                : () -> new GrabberSource(source.trim(), loop, width, height, fps);
+                : () -> new GrabberSource(source.trim(), loop, ownPace(pace), width, height, fps);
         SegmentPlanner planner = new SegmentPlanner(identity.stream(), segmentSeconds * 1000, framePeriodMillis(fps));
         return new CaptureProcessor(sources, identity.device(), identity.stream(), planner, width, height, metrics);
     }
@@ -94,14 +96,30 @@ public class CaptureConfiguration implements CamelConfiguration {
         context.getPropertiesComponent().addPropertiesFunction(new PropertiesFunction() {
             @Override
             public String getName() {
-                return "frame-period-ms";
+                return "capture-period-ms";
             }
 
             @Override
-            public String apply(String framesPerSecond) {
-                return String.valueOf(framePeriodMillis(Double.parseDouble(framesPerSecond.trim())));
+            public String apply(String source) {
+                String location = source.trim();
+                boolean ownPace = ownPace(context.resolvePropertyPlaceholders("{{sightline.source.file-pace}}"));
+                double fileRate = ownPace && !location.equalsIgnoreCase("synthetic") && GrabberSource.isFile(location)
+                        ? GrabberSource.fileFrameRate(location) : 0;
+                if (fileRate > 0 && fileRate < 1000) {
+                    return String.valueOf(Math.max(1, (long) Math.floor(1000 / fileRate))); // never slower than the file
+                }
+                return String.valueOf(framePeriodMillis(Double.parseDouble(context.resolvePropertyPlaceholders(
+                        "{{sightline.capture.fps}}").trim())));
             }
         });
+    }
+
+    private static boolean ownPace(String pace) {
+        return switch (pace.trim()) {
+            case "file" -> true;
+            case "capture" -> false;
+            default -> throw new IllegalArgumentException("sightline.source.file-pace must be file or capture, was '" + pace + "'");
+        };
     }
 
     static long framePeriodMillis(double framesPerSecond) {

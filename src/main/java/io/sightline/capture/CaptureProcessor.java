@@ -17,9 +17,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * Called on every timer tick: the next frame (an OpenCV {@link Mat} at the configured size) with its
- * {@link FrameMeta}, or {@code null} when there is none this tick. A source that
- * fails is closed and reopened with exponential backoff, so a dead camera costs one attempt per backoff, never a
- * busy loop.
+ * {@link FrameMeta}, or {@code null} when there is none this tick. A live source's frame is timed by the clock
+ * when it is captured; a file's by its own timestamps from the start of its run (a 24 fps file is recorded at
+ * 24 fps), and it is not let out before its time. A source that fails is closed and reopened with exponential
+ * backoff, so a dead camera costs one attempt per backoff, never a busy loop.
  */
 public class CaptureProcessor {
 
@@ -43,6 +44,12 @@ public class CaptureProcessor {
     private final ArrayDeque<Long> recent = new ArrayDeque<>();
 
     private FrameSource source;
+    /** A file's frame grabbed before its time: it goes on a later tick. */
+    private Mat held;
+    private long heldMillis;
+    private boolean heldEndsRun;
+    /** The clock time of the current run's first frame (a file's); -1 before it. */
+    private long runStart = -1;
     private long nextOpenAt;
     private long backoffMillis = 1000;
     private long frameNumber;
@@ -66,21 +73,41 @@ public class CaptureProcessor {
         if (source == null && !openSource()) {
             return null;
         }
-        Mat image;
-        try {
-            image = source.grab();
-        } catch (Exception e) {
-            fail("reading from " + source.describe() + " failed: " + e.getMessage());
-            return null;
-        }
-        if (image == null || image.empty()) {
-            if (source.finished() && !reportedFinished) {
-                reportedFinished = true;
-                LOG.info("Source {} reached its end after {} frames", source.describe(), frameNumber);
+        if (held == null) {
+            Mat image;
+            try {
+                image = source.grab();
+            } catch (Exception e) {
+                fail("reading from " + source.describe() + " failed: " + e.getMessage());
+                return null;
             }
-            return null;
+            if (image == null || image.empty()) {
+                if (source.finished() && !reportedFinished) {
+                    reportedFinished = true;
+                    LOG.info("Source {} reached its end after {} frames", source.describe(), frameNumber);
+                }
+                return null;
+            }
+            held = image;
+            heldMillis = source.presentationMillis();
+            heldEndsRun = source.endsRun();
         }
-        long captureTime = System.currentTimeMillis();
+        long now = System.currentTimeMillis();
+        long captureTime = now;
+        if (heldMillis >= 0) {
+            if (runStart < 0) {
+                runStart = now - heldMillis;
+            }
+            captureTime = runStart + heldMillis;
+            if (captureTime > now) {
+                return null; // not its time yet
+            }
+            if (heldEndsRun) {
+                runStart = -1;
+            }
+        }
+        Mat image = held;
+        held = null;
         captured.increment();
         synchronized (recent) {
             recent.addLast(captureTime);
@@ -89,7 +116,10 @@ public class CaptureProcessor {
             }
         }
         long frame = frameNumber++;
-        SegmentPlanner.Placement placement = planner.place(frame, captureTime);
+        double rate = source.framesPerSecond();
+        SegmentPlanner.Placement placement = rate > 0
+                ? planner.place(frame, captureTime, Math.round(1000 / rate), heldEndsRun)
+                : planner.place(frame, captureTime);
         FrameMeta meta = new FrameMeta(deviceId, streamId, frame, captureTime, placement.segment(), placement.first(),
                 placement.last(), List.of());
         return new Captured(toConfiguredSize(image), meta);
@@ -112,6 +142,7 @@ public class CaptureProcessor {
         try {
             candidate.open();
             source = candidate;
+            runStart = -1;
             open = true;
             backoffMillis = 1000;
             reportedFinished = false;
@@ -130,6 +161,8 @@ public class CaptureProcessor {
         LOG.warn("{}; reopening in {} ms", reason, backoffMillis);
         source.close();
         source = null;
+        held = null;
+        runStart = -1;
         open = false;
         nextOpenAt = System.currentTimeMillis() + backoffMillis;
         backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
@@ -149,6 +182,7 @@ public class CaptureProcessor {
     }
 
     public void close() {
+        held = null;
         if (source != null) {
             source.close();
             source = null;

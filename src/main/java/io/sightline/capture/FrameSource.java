@@ -17,6 +17,24 @@ public interface FrameSource extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A file's time for the frame last grabbed, in ms from the first frame of its run (the file's own
+     * timestamps); -1 for a live source, whose frames are timed by the clock when they are captured.
+     */
+    default long presentationMillis() {
+        return -1;
+    }
+
+    /** Whether the frame last grabbed ends a run: the file ends after it, or starts again. */
+    default boolean endsRun() {
+        return false;
+    }
+
+    /** The source's own frame rate (a file's), or 0 when frames come as the capture timer asks. */
+    default double framesPerSecond() {
+        return 0;
+    }
+
     String describe();
 
     @Override

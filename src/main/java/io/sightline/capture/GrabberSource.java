@@ -10,12 +10,15 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * Frames from JavaCV: a video file (read in order, optionally looping), an {@code rtsp://} or
  * {@code http(s)://} stream, or a webcam index. Live sources are read by a thread of their own that keeps only
- * the newest frame, so a slow consumer sees fresh images instead of a growing backlog in the demuxer.
+ * the newest frame, so a slow consumer sees fresh images instead of a growing backlog in the demuxer. A file is
+ * read one frame ahead, so the frame before its end (or before it starts again) is known to end the run, and
+ * each frame carries the file's own timestamp.
  */
 public class GrabberSource implements FrameSource {
 
     private final String location;
     private final boolean loop;
+    private final boolean ownPace;
     private final int width;
     private final int height;
     private final double fps;
@@ -25,6 +28,15 @@ public class GrabberSource implements FrameSource {
     private final Mat out = new Mat();
     private boolean finished;
 
+    // files only: the frame after the one returned, read ahead
+    private final Mat ahead = new Mat();
+    private boolean haveAhead;
+    private long aheadMillis;
+    private long runOriginMicros = -1;
+    private long lastMillis = -1;
+    private long presentationMillis = -1;
+    private boolean endsRun;
+
     // live sources only
     private Thread reader;
     private final Object lock = new Object();
@@ -33,9 +45,11 @@ public class GrabberSource implements FrameSource {
     private volatile Exception readerFailure;
     private volatile boolean running;
 
-    public GrabberSource(String location, boolean loop, int width, int height, double fps) {
+    /** @param ownPace a file is timed by its own timestamps (false: by the clock, as the capture timer reads it) */
+    public GrabberSource(String location, boolean loop, boolean ownPace, int width, int height, double fps) {
         this.location = location;
         this.loop = loop;
+        this.ownPace = ownPace;
         this.width = width;
         this.height = height;
         this.fps = fps;
@@ -45,8 +59,23 @@ public class GrabberSource implements FrameSource {
         return location.matches("\\d{1,2}");
     }
 
+    /** The frame rate of a video file (0 when it cannot be read), before any source is opened. */
+    static double fileFrameRate(String location) {
+        try (FFmpegFrameGrabber probe = new FFmpegFrameGrabber(location)) {
+            probe.start();
+            return probe.getFrameRate();
+        } catch (Exception e) {
+            return 0; // opening it for real will say why
+        }
+    }
+
     static boolean isStream(String location) {
         return location.matches("(?i)(rtsp|rtsps|rtmp|http|https|udp|tcp|srt)://.*");
+    }
+
+    /** A video file (not a webcam, not a stream). */
+    static boolean isFile(String location) {
+        return !isWebcam(location) && !isStream(location);
     }
 
     private boolean isLive() {
@@ -56,6 +85,9 @@ public class GrabberSource implements FrameSource {
     @Override
     public void open() throws Exception {
         finished = false;
+        haveAhead = false;
+        runOriginMicros = -1;
+        lastMillis = -1;
         readerFailure = null;
         if (isWebcam(location)) {
             OpenCVFrameGrabber camera = new OpenCVFrameGrabber(Integer.parseInt(location));
@@ -121,17 +153,61 @@ public class GrabberSource implements FrameSource {
         if (finished) {
             return null;
         }
-        Frame frame = nextImage();
-        if (frame == null && loop) {
-            grabber.stop();
-            grabber.start();
-            frame = nextImage();
-        }
-        if (frame == null) {
-            finished = true;
+        if (!haveAhead && !readAhead()) {
+            finished = true; // an empty file
             return null;
         }
-        return converter.convert(frame);
+        ahead.copyTo(out);
+        presentationMillis = aheadMillis;
+        endsRun = !readAhead();
+        if (endsRun) {
+            if (loop) {
+                grabber.stop();
+                grabber.start();
+                runOriginMicros = -1;
+                lastMillis = -1;
+                readAhead();
+            } else {
+                finished = true; // after this frame
+            }
+        }
+        return out;
+    }
+
+    /** Reads the next frame of the file into {@link #ahead} with its time in the run; false at the end. */
+    private boolean readAhead() throws FrameGrabber.Exception {
+        Frame frame = nextImage();
+        haveAhead = frame != null;
+        if (haveAhead) {
+            converter.convert(frame).copyTo(ahead);
+            if (runOriginMicros < 0) {
+                runOriginMicros = frame.timestamp;
+            }
+            long millis = (frame.timestamp - runOriginMicros) / 1000;
+            // a file without usable timestamps is timed by its frame rate
+            aheadMillis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / framesPerSecond());
+            lastMillis = aheadMillis;
+        }
+        return haveAhead;
+    }
+
+    @Override
+    public long presentationMillis() {
+        return reader == null && ownPace ? presentationMillis : -1;
+    }
+
+    @Override
+    public boolean endsRun() {
+        return reader == null && endsRun;
+    }
+
+    @Override
+    public double framesPerSecond() {
+        if (reader != null || grabber == null || !ownPace) {
+            return 0;
+        }
+        double rate = grabber.getFrameRate();
+        return rate > 0 && rate < 1000 ? rate : fps;
     }
 
     /** Video frames only: an FFmpeg source may also carry audio. */

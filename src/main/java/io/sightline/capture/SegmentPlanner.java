@@ -2,8 +2,9 @@ package io.sightline.capture;
 
 /**
  * Cuts a stream into continuous segments of a fixed length, by capture time. A frame is marked last in its
- * segment when the next frame, one nominal interval later, would fall into the next segment; if that guess is
- * wrong the receiver still completes the segment by inactivity.
+ * segment when the next frame, one nominal interval later, would fall into the next segment (if that guess is
+ * wrong the receiver still completes the segment by inactivity), or when it ends a run of its source (a file's
+ * end, or the frame before it loops): the next run starts a segment of its own.
  */
 public class SegmentPlanner {
 
@@ -14,7 +15,8 @@ public class SegmentPlanner {
     private final String streamId;
     private final long segmentMillis;
     private final long frameIntervalMillis;
-    private long streamStart = -1;
+    private long runStart = -1;
+    private long runFirstIndex;
     private long currentIndex = -1;
     private long currentFirst;
 
@@ -25,16 +27,28 @@ public class SegmentPlanner {
     }
 
     public Placement place(long frame, long captureTime) {
-        if (streamStart < 0) {
-            streamStart = captureTime;
+        return place(frame, captureTime, frameIntervalMillis, false);
+    }
+
+    /**
+     * @param intervalMillis the nominal time to the next frame (a file's own frame interval)
+     * @param endsRun the source ends (or starts again) after this frame
+     */
+    public Placement place(long frame, long captureTime, long intervalMillis, boolean endsRun) {
+        if (runStart < 0) {
+            runStart = captureTime;
+            runFirstIndex = currentIndex + 1;
         }
-        long offset = Math.max(0, captureTime - streamStart);
-        long index = offset / segmentMillis;
+        long offset = Math.max(0, captureTime - runStart);
+        long index = runFirstIndex + offset / segmentMillis;
         if (index != currentIndex) {
             currentIndex = index;
             currentFirst = frame;
         }
-        boolean last = (offset + frameIntervalMillis) / segmentMillis > index;
+        boolean last = endsRun || (offset + intervalMillis) / segmentMillis > index - runFirstIndex;
+        if (endsRun) {
+            runStart = -1;
+        }
         return new Placement(String.format("%s-%05d", streamId, index), currentFirst, last);
     }
 }

@@ -34,14 +34,21 @@ class SourcesTest {
 
     @Test
     void fileIsReadInOrderAndLoops() throws Exception {
-        GrabberSource source = new GrabberSource(video(5).toString(), true, 320, 240, 20);
+        GrabberSource source = new GrabberSource(video(5).toString(), true, true, 320, 240, 20);
         source.open();
         List<Long> markers = new ArrayList<>();
+        List<Long> times = new ArrayList<>();
+        List<Boolean> ends = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             markers.add(FrameMarker.read(source.grab()));
+            times.add(source.presentationMillis());
+            ends.add(source.endsRun());
         }
+        assertThat(source.framesPerSecond()).isEqualTo(20.0);
         source.close();
         assertThat(markers).containsExactly(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L, 3L, 4L, 0L, 1L);
+        assertThat(times).containsExactly(0L, 50L, 100L, 150L, 200L, 0L, 50L, 100L, 150L, 200L, 0L, 50L); // the file's, at 20 fps
+        assertThat(ends).containsExactly(false, false, false, false, true, false, false, false, false, true, false, false);
     }
 
     @Test
@@ -66,7 +73,7 @@ class SourcesTest {
         });
         server.start();
         GrabberSource source = new GrabberSource("http://127.0.0.1:" + server.getAddress().getPort() + "/cam.mkv",
-                false, 320, 240, 20);
+                false, true, 320, 240, 20);
         try {
             source.open();
             // the reader thread runs ahead; grab() hands out the newest frame, or null when nothing new came
@@ -98,7 +105,7 @@ class SourcesTest {
         AtomicInteger attempts = new AtomicInteger();
         CaptureProcessor capture = new CaptureProcessor(() -> {
             attempts.incrementAndGet();
-            return new GrabberSource(dir.resolve("missing.mp4").toString(), false, 320, 240, 20);
+            return new GrabberSource(dir.resolve("missing.mp4").toString(), false, true, 320, 240, 20);
         }, "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
         for (int tick = 0; tick < 200; tick++) {
             assertThat(capture.capture()).isNull();
