@@ -77,6 +77,7 @@ public final class Sightline implements AutoCloseable {
     private void configure(BaseMainSupport m, Path userFile, Map<String, String> overrides) {
         CamelContext context = m.getCamelContext();
         PropertiesComponent properties = context.getPropertiesComponent();
+        profile(properties, overrides);
         Role role = Role.parse(required(properties, "sightline.role"));
         UnknownSettings.warn(userFile, overrides);
         String name = "sightline-" + role.label()
@@ -136,6 +137,32 @@ public final class Sightline implements AutoCloseable {
 
     private static List<String> list(String commaSeparated) {
         return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
+    /**
+     * {@code sightline.profile=<name>}: each {@code sightline.profile.<name>.<setting>} is used instead of the
+     * file's {@code <setting>}; a setting given by a -D option, an environment variable or the caller still wins.
+     * ({@code jvm-options} is the launcher's, bin/sightline.)
+     */
+    private static void profile(PropertiesComponent properties, Map<String, String> overrides) {
+        String profile = properties.resolveProperty("sightline.profile").map(String::trim).orElse("");
+        if (profile.isEmpty()) {
+            return;
+        }
+        String prefix = "sightline.profile." + profile + ".";
+        Properties settings = properties.loadProperties(key -> key.startsWith(prefix));
+        if (settings.isEmpty()) {
+            throw new IllegalArgumentException("sightline.profile=" + profile + ": there is no " + prefix + "* setting");
+        }
+        for (String key : settings.stringPropertyNames()) {
+            String setting = key.substring(prefix.length());
+            String environment = setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            if (!setting.equals("jvm-options") && !overrides.containsKey(setting) && System.getProperty(setting) == null
+                    && System.getenv(environment) == null) {
+                properties.addOverrideProperty(setting, settings.getProperty(key));
+            }
+        }
+        LOG.info("Profile {}", profile);
     }
 
     private static String required(PropertiesComponent properties, String key) {

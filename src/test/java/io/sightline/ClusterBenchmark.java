@@ -43,7 +43,7 @@ public final class ClusterBenchmark {
     private static final byte[] JPEG = Harness.syntheticJpeg(640, 480, 80);
 
     private final Path work;
-    private final List<String> lines = new ArrayList<>();
+    private final BenchReport report = new BenchReport();
 
     private ClusterBenchmark(Path work) {
         this.work = work;
@@ -55,13 +55,11 @@ public final class ClusterBenchmark {
         bench.line("-".repeat(140));
         bench.local();
         bench.cluster();
-        Files.write(Path.of("target", "cluster-benchmark.txt"), bench.lines);
-        System.exit(0);
+        bench.report.finish("cluster-benchmark.txt");
     }
 
     private void line(String text) {
-        System.out.println(text);
-        lines.add(text);
+        report.line(text);
     }
 
     /** The reference: the same cameras into one receiver process on the local bus (frames fsynced on its disk). */

@@ -46,7 +46,10 @@ final class SightlineProcess implements AutoCloseable {
         if (!extra.isEmpty()) {
             command.addAll(List.of(extra.split("\\s+")));
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Sightline.class.getName()));
+        if (!jvmArgs.contains("-cp")) { // else the caller chose it (e.g. the packaged jar, for a class-data archive)
+            command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        }
+        command.add(Sightline.class.getName());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         settings.forEach((key, value) -> builder.environment()

@@ -60,7 +60,15 @@ public final class FrameHeaders {
 
     /** Receiver step of {@code frames-in}: the validated metadata of the frame posted (the body stays). */
     public FrameMeta read(Message in) {
-        return parse(in);
+        return parse(in, false);
+    }
+
+    /**
+     * Step of the Kafka bus's consumers: the metadata ingest validated and relayed, which may hold the
+     * receiver's own detections ({@code origin: receiver}).
+     */
+    public FrameMeta relayed(Message in) {
+        return parse(in, true);
     }
 
     /** Receiver step of {@code frames-in}: the copy's quality, {@code full} unless it says {@code reduced}. */
@@ -74,7 +82,7 @@ public final class FrameHeaders {
         throw new InvalidInputException(400, "invalid-header", "header " + QUALITY + " must be full or reduced");
     }
 
-    static FrameMeta parse(Message in) {
+    static FrameMeta parse(Message in, boolean relayed) {
         long frame = number(in, FRAME);
         long first = in.getHeader(SEGMENT_FIRST) == null ? frame : number(in, SEGMENT_FIRST);
         if (first > frame) {
@@ -88,7 +96,7 @@ public final class FrameHeaders {
                 Ids.require("segment", text(in, SEGMENT)),
                 first,
                 flag(in, SEGMENT_LAST),
-                detections(in));
+                detections(in, relayed));
     }
 
     private static String text(Message in, String name) {
@@ -120,7 +128,7 @@ public final class FrameHeaders {
         return Boolean.parseBoolean(value);
     }
 
-    private static List<Detection> detections(Message in) {
+    private static List<Detection> detections(Message in, boolean relayed) {
         String value = in.getHeader(DETECTIONS, String.class);
         if (value == null || value.isBlank()) {
             return List.of();
@@ -128,6 +136,6 @@ public final class FrameHeaders {
         if (value.length() > MAX_DETECTIONS_HEADER) {
             throw new InvalidInputException(400, "invalid-header", "header " + DETECTIONS + " is too long");
         }
-        return Json.detections(value, "invalid-header");
+        return relayed ? Json.relayedDetections(value, "invalid-header") : Json.detections(value, "invalid-header");
     }
 }

@@ -41,8 +41,21 @@ public final class Json {
         }
     }
 
-    /** Parses and checks a detection list; {@code error} names the reason a rejection is reported under. */
+    /** Parses and checks a sender's detection list; {@code error} names the reason a rejection is reported under. */
     public static List<Detection> detections(String json, String error) {
+        List<Detection> parsed = parse(json, error);
+        checkAll(parsed, error);
+        return parsed;
+    }
+
+    /** As {@link #detections}, for a list a receiver relayed: it may hold the receiver's own detections. */
+    public static List<Detection> relayedDetections(String json, String error) {
+        List<Detection> parsed = parse(json, error);
+        checkAll(parsed.stream().map(d -> d != null && Detection.RECEIVER.equals(d.origin()) ? d.foundIn(d.from(), null) : d).toList(), error);
+        return parsed;
+    }
+
+    private static List<Detection> parse(String json, String error) {
         List<Detection> parsed;
         try {
             parsed = MAPPER.readValue(json, DETECTIONS);
@@ -52,7 +65,6 @@ public final class Json {
         if (parsed == null) {
             throw new InvalidInputException(400, error, "detections must be an array");
         }
-        checkAll(parsed, error);
         return parsed;
     }
 
