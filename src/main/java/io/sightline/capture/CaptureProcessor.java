@@ -32,6 +32,8 @@ public class CaptureProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureProcessor.class);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
     private static final long FPS_WINDOW_MILLIS = 2000;
+    /** A file's frame this late (a sender slower than the file) re-anchors its run on the clock. */
+    private static final long MAX_FILE_LAG_MILLIS = 1000;
 
     private final Supplier<FrameSource> sources;
     private final String deviceId;
@@ -95,8 +97,8 @@ public class CaptureProcessor {
         long now = System.currentTimeMillis();
         long captureTime = now;
         if (heldMillis >= 0) {
-            if (runStart < 0) {
-                runStart = now - heldMillis;
+            if (runStart < 0 || now - (runStart + heldMillis) > MAX_FILE_LAG_MILLIS) {
+                runStart = now - heldMillis; // the start, or a sender too slow for the file: times stay near the clock
             }
             captureTime = runStart + heldMillis;
             if (captureTime > now) {
@@ -117,9 +119,8 @@ public class CaptureProcessor {
         }
         long frame = frameNumber++;
         double rate = source.framesPerSecond();
-        SegmentPlanner.Placement placement = rate > 0
-                ? planner.place(frame, captureTime, Math.round(1000 / rate), heldEndsRun)
-                : planner.place(frame, captureTime);
+        SegmentPlanner.Placement placement = planner.place(frame, captureTime, rate > 0 ? Math.round(1000 / rate) : 0,
+                heldEndsRun);
         FrameMeta meta = new FrameMeta(deviceId, streamId, frame, captureTime, placement.segment(), placement.first(),
                 placement.last(), List.of());
         return new Captured(toConfiguredSize(image), meta);

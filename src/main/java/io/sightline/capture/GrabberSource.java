@@ -185,7 +185,8 @@ public class GrabberSource implements FrameSource {
             }
             long millis = (frame.timestamp - runOriginMicros) / 1000;
             // a file without usable timestamps is timed by its frame rate
-            aheadMillis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / framesPerSecond());
+            double rate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 1000 ? grabber.getFrameRate() : fps;
+            aheadMillis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / rate);
             lastMillis = aheadMillis;
         }
         return haveAhead;

@@ -27,14 +27,15 @@ public class SegmentPlanner {
     }
 
     public Placement place(long frame, long captureTime) {
-        return place(frame, captureTime, frameIntervalMillis, false);
+        return place(frame, captureTime, 0, false);
     }
 
     /**
-     * @param intervalMillis the nominal time to the next frame (a file's own frame interval)
+     * @param intervalMillis the nominal time to the next frame (a file's own frame interval); 0: the capture's
      * @param endsRun the source ends (or starts again) after this frame
      */
     public Placement place(long frame, long captureTime, long intervalMillis, boolean endsRun) {
+        long interval = intervalMillis > 0 ? intervalMillis : frameIntervalMillis;
         if (runStart < 0) {
             runStart = captureTime;
             runFirstIndex = currentIndex + 1;
@@ -45,7 +46,7 @@ public class SegmentPlanner {
             currentIndex = index;
             currentFirst = frame;
         }
-        boolean last = endsRun || (offset + intervalMillis) / segmentMillis > index - runFirstIndex;
+        boolean last = endsRun || (offset + interval) / segmentMillis > index - runFirstIndex;
         if (endsRun) {
             runStart = -1;
         }

@@ -31,8 +31,15 @@ public class DetectionRunner {
         List<Detection> detectWith(Detector detector);
     }
 
-    private record Result(long frame, int width, int height, List<Detection> found) {
+    private record Result(String stream, long frame, int width, int height, List<Detection> found) {
     }
+
+    /**
+     * A run's detections go with later frames of its stream only up to this many frames after every-N's gap: an
+     * older run (a detector stuck, a replayed or reordered frame, a stream that stopped for a while) says
+     * nothing about the frame.
+     */
+    static final int MAX_LAG_FRAMES = 40;
 
     private final Detector detector;
     private final Executor executor;
@@ -45,7 +52,7 @@ public class DetectionRunner {
     private final Object lock = new Object();
     private boolean busy;
     private long framesSeen;
-    private Result last = new Result(-1, 0, 0, List.of());
+    private Result last = new Result("", -1, 0, 0, List.of());
 
     /**
      * @param origin {@code null} for the sender's own detector, {@link Detection#RECEIVER} for the receiver's
@@ -63,19 +70,21 @@ public class DetectionRunner {
     }
 
     /**
-     * The detections to send with frame {@code frame} ({@code width}×{@code height} pixels): its own if a run
-     * on it finishes within the wait, else the last finished run's, scaled to this frame's size.
+     * The detections to send with frame {@code frame} of {@code stream} ({@code width}×{@code height} pixels):
+     * its own if a run on it finishes within the wait, else the last finished run's (of the same stream, a few
+     * frames before), scaled to this frame's size.
      *
      * @param input made only when this frame starts a run
      */
-    public List<Detection> detections(long frame, int width, int height, Supplier<Input> input) {
+    public List<Detection> detections(String stream, long frame, int width, int height, Supplier<Input> input) {
         CompletableFuture<Void> run = null;
         synchronized (lock) {
             boolean due = framesSeen++ % every == 0;
             if (!busy && due) {
-                busy = true;
                 Input prepared = input.get();
-                run = CompletableFuture.runAsync(() -> run(new Result(frame, width, height, List.of()), prepared), executor);
+                busy = true;
+                Result started = new Result(stream, frame, width, height, List.of());
+                run = CompletableFuture.runAsync(() -> run(started, prepared), executor);
             }
         }
         if (run != null && waitMillis > 0) {
@@ -93,7 +102,11 @@ public class DetectionRunner {
         synchronized (lock) {
             result = last;
         }
-        if (result.frame() != frame && !result.found().isEmpty()) {
+        long lag = frame - result.frame();
+        if (!result.stream().equals(stream) || lag < 0 || lag > every + MAX_LAG_FRAMES) {
+            return List.of();
+        }
+        if (lag > 0 && !result.found().isEmpty()) {
             reused.increment();
         }
         return marked(result, frame, width, height);
@@ -102,13 +115,14 @@ public class DetectionRunner {
     private void run(Result started, Input input) {
         Result result = started;
         try {
-            result = new Result(started.frame(), started.width(), started.height(), input.detectWith(detector));
+            result = new Result(started.stream(), started.frame(), started.width(), started.height(), input.detectWith(detector));
         } catch (RuntimeException e) {
             warnings.warn("detector-failed", "frame " + started.frame() + ": " + e);
-        }
-        synchronized (lock) {
-            last = result;
-            busy = false;
+        } finally {
+            synchronized (lock) {
+                last = result;
+                busy = false;
+            }
         }
     }
 
@@ -116,7 +130,8 @@ public class DetectionRunner {
         List<Detection> out = new ArrayList<>(result.found().size());
         boolean rescale = result.width() > 0 && (result.width() != width || result.height() != height);
         for (Detection d : result.found()) {
-            Detection sized = rescale ? d.scaled((double) width / result.width(), (double) height / result.height()) : d;
+            Detection sized = (rescale ? d.scaled((double) width / result.width(), (double) height / result.height()) : d)
+                    .inside(width, height);
             out.add(result.frame() == frame && origin == null ? sized
                     : sized.foundIn(result.frame() == frame ? null : result.frame(), origin));
         }

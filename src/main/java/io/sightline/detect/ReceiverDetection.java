@@ -16,25 +16,26 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 /**
  * Receiver step of {@code receiver-detection} ({@code sightline.receiver.detector}): the receiver's own detector
- * on the frames of chosen devices, one detector and {@link DetectionRunner} per stream on a shared pool, the
+ * on the frames of chosen devices, one detector and {@link DetectionRunner} per device on a shared pool, the
  * JPEG decoded on the pool's thread. Its detections join the sender's in the frame's metadata, marked
  * {@code origin: receiver}, so the sidecar, the live overlay and the alert rules take them as they take the
  * sender's. A frame never waits longer than {@code sightline.detector.wait-ms} for them.
  */
 public class ReceiverDetection {
 
-    private static final int MAX_STREAMS = 1024;
+    private static final int MAX_DEVICES = 4096;
 
     private final Predicate<String> chosen;
     private final Function<String, DetectionRunner> runners;
-    private final Map<String, DetectionRunner> byStream = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<String, DetectionRunner> byDevice = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, DetectionRunner> eldest) {
-            return size() > MAX_STREAMS;
+            return size() > MAX_DEVICES;
         }
     };
 
@@ -53,11 +54,18 @@ public class ReceiverDetection {
             return meta;
         }
         DetectionRunner runner;
-        synchronized (byStream) {
-            runner = byStream.computeIfAbsent(meta.device() + "/" + meta.stream(), k -> runners.apply(meta.device()));
+        synchronized (byDevice) {
+            runner = byDevice.get(meta.device());
         }
-        List<Detection> found = runner.detections(meta.frame(), size.width(), size.height(), () -> detector -> {
-            try (Mat encoded = new Mat(jpeg); Mat image = imdecode(encoded, IMREAD_COLOR)) {
+        if (runner == null) {
+            DetectionRunner made = runners.apply(meta.device()); // a model may take a while to load: not under the lock
+            synchronized (byDevice) {
+                runner = byDevice.computeIfAbsent(meta.device(), d -> made);
+            }
+        }
+        // the pixels as sent (an EXIF orientation would turn them, and the boxes with them, off the frame's)
+        List<Detection> found = runner.detections(meta.stream(), meta.frame(), size.width(), size.height(), () -> detector -> {
+            try (Mat encoded = new Mat(jpeg); Mat image = imdecode(encoded, IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION)) {
                 return detector.detect(image);
             }
         });

@@ -48,7 +48,7 @@ public class SenderDetection {
     }
 
     public FrameMeta annotate(@Body Mat image, @ExchangeProperty("frame") FrameMeta meta) {
-        List<Detection> found = runner.detections(meta.frame(), image.cols(), image.rows(), () -> {
+        List<Detection> found = runner.detections(meta.stream(), meta.frame(), image.cols(), image.rows(), () -> {
             if (region == null) {
                 image.copyTo(work);
                 return detector -> detector.detect(work);

@@ -40,6 +40,13 @@ public record Detection(String label, double confidence, int[] box,
                 (int) Math.round(box[2] * sx), (int) Math.round(box[3] * sy)}, from, origin);
     }
 
+    /** The same detection with its box cut to a {@code width}×{@code height} frame. */
+    public Detection inside(int width, int height) {
+        int[] b = {Math.max(0, Math.min(width, box[0])), Math.max(0, Math.min(height, box[1])),
+                Math.max(0, Math.min(width, box[2])), Math.max(0, Math.min(height, box[3]))};
+        return java.util.Arrays.equals(b, box) ? this : new Detection(label, confidence, b, from, origin);
+    }
+
     /** The same detection moved by {@code dx, dy} pixels (found in a region of the frame). */
     public Detection shifted(int dx, int dy) {
         return new Detection(label, confidence, new int[] {box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy}, from, origin);

@@ -52,7 +52,7 @@ public final class FrameHeaders {
         kept = kept.subList(0, Math.min(kept.size(), Json.MAX_DETECTIONS));
         String json = Json.text(kept);
         while (json.length() > MAX_DETECTIONS_HEADER && !kept.isEmpty()) {
-            kept = kept.subList(0, kept.size() / 2);
+            kept = kept.subList(0, kept.size() - 1); // the least confident goes first
             json = Json.text(kept);
         }
         return json;
@@ -88,6 +88,10 @@ public final class FrameHeaders {
         if (first > frame) {
             throw new InvalidInputException(400, "invalid-header", "header " + SEGMENT_FIRST + " is after the frame");
         }
+        List<Detection> detections = detections(in, relayed);
+        if (detections.stream().anyMatch(d -> d.from() != null && d.from() >= frame)) {
+            throw new InvalidInputException(400, "invalid-header", "a detection's from must be an earlier frame");
+        }
         return new FrameMeta(
                 Ids.require("device", text(in, DEVICE)),
                 Ids.require("stream", text(in, STREAM)),
@@ -96,7 +100,7 @@ public final class FrameHeaders {
                 Ids.require("segment", text(in, SEGMENT)),
                 first,
                 flag(in, SEGMENT_LAST),
-                detections(in, relayed));
+                detections);
     }
 
     private static String text(Message in, String name) {

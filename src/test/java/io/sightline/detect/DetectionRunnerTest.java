@@ -114,17 +114,22 @@ class DetectionRunnerTest {
     }
 
     @Test
-    void theReceiversDetectionsAreMarkedAndScaledToTheFrameTheyTravelWith() throws Exception {
+    void theReceiversDetectionsAreMarkedScaledAndLentOnlyToTheNextFramesOfTheirStream() throws Exception {
         GatedDetector detector = new GatedDetector();
         DetectionRunner runner = new DetectionRunner(detector, thread, 1, 1, Detection.RECEIVER, reused, warnings);
         Mat reduced = frameImage(5, 320, 240);
-        assertThat(runner.detections(5, 320, 240, () -> d -> d.detect(reduced))).isEmpty();
+        assertThat(runner.detections("s1", 5, 320, 240, () -> d -> d.detect(reduced))).isEmpty();
         detector.permits.release();
         finishRuns();
         Mat full = frameImage(6, 640, 480);
         // found on the reduced copy of frame 5, travelling with the full-size frame 6: twice the size
-        assertThat(runner.detections(6, 640, 480, () -> d -> d.detect(full)))
+        assertThat(runner.detections("s1", 6, 640, 480, () -> d -> d.detect(full)))
                 .containsExactly(new Detection("thing", 0.9, new int[] {10, 0, 30, 20}, 5L, Detection.RECEIVER));
+        // the run on 6 is held: what 5 found goes a few frames on, in its own stream, and no further
+        assertThat(runner.detections("s1", 5 + 1 + DetectionRunner.MAX_LAG_FRAMES, 640, 480, () -> d -> List.of())).hasSize(1);
+        assertThat(runner.detections("s1", 5 + 2 + DetectionRunner.MAX_LAG_FRAMES, 640, 480, () -> d -> List.of())).isEmpty();
+        assertThat(runner.detections("s1", 4, 640, 480, () -> d -> List.of())).as("a frame from before").isEmpty();
+        assertThat(runner.detections("s2", 7, 640, 480, () -> d -> List.of())).as("another stream").isEmpty();
         detector.permits.release();
     }
 
@@ -133,8 +138,8 @@ class DetectionRunnerTest {
         GatedDetector detector = new GatedDetector();
         detector.permits.release(2);
         DetectionRunner runner = new DetectionRunner(detector, thread, 1, 5000, null, reused, warnings);
-        assertThat(runner.detections(99, 64, 48, () -> d -> d.detect(frameImage(99, 64, 48)))).isEmpty();
-        assertThat(runner.detections(100, 64, 48, () -> d -> d.detect(frameImage(100, 64, 48))))
+        assertThat(runner.detections("s1", 99, 160, 48, () -> d -> d.detect(frameImage(99, 160, 48)))).isEmpty();
+        assertThat(runner.detections("s1", 100, 160, 48, () -> d -> d.detect(frameImage(100, 160, 48))))
                 .containsExactly(new Detection("thing", 0.9, new int[] {100, 0, 110, 10}));
     }
 }

@@ -76,6 +76,21 @@ class FrameHeadersTest {
         assertThatThrownBy(() -> headers.read(invertedBox.getMessage())).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("x1 <= x2");
 
+        Exchange fromLater = valid();
+        fromLater.getMessage().setHeader(FrameHeaders.DETECTIONS,
+                "[{\"label\":\"m\",\"confidence\":0.5,\"box\":[0,0,1,1],\"from\":1}]");
+        assertThatThrownBy(() -> headers.read(fromLater.getMessage())).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("earlier frame");
+
+        Exchange claimsReceiver = valid();
+        String byReceiver = "[{\"label\":\"m\",\"confidence\":0.5,\"box\":[0,0,1,1],\"origin\":\"receiver\"}]";
+        claimsReceiver.getMessage().setHeader(FrameHeaders.DETECTIONS, byReceiver);
+        assertThatThrownBy(() -> headers.read(claimsReceiver.getMessage())).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("origin");
+        // relayed by the receiver itself (the Kafka bus): kept
+        assertThat(headers.relayed(claimsReceiver.getMessage()).detections())
+                .containsExactly(new Detection("m", 0.5, new int[] {0, 0, 1, 1}, null, Detection.RECEIVER));
+
         Exchange badJson = valid();
         badJson.getMessage().setHeader(FrameHeaders.DETECTIONS, "[{\"label\":1}");
         assertThatThrownBy(() -> headers.read(badJson.getMessage())).isInstanceOf(InvalidInputException.class)
