@@ -72,6 +72,7 @@ public class MotionDetector implements Detector {
     private final Mat changed = new Mat();
     private final Mat restless = new Mat();
     private final Mat restlessMask = new Mat();
+    private final Mat calm = new Mat();
     private final Mat kernel = getStructuringElement(MORPH_RECT, new Size(3, 3));
     private final Size blurSize = new Size(3, 3);
     private final Point anchor = new Point(-1, -1);
@@ -113,8 +114,8 @@ public class MotionDetector implements Detector {
         }
         accumulateWeighted(mask, restless, RESTLESS_RATE);
         threshold(restless, restlessMask, RESTLESS, 255, THRESH_BINARY_INV);
-        restlessMask.convertTo(restlessMask, CV_8U);
-        bitwise_and(mask, restlessMask, mask);
+        restlessMask.convertTo(calm, CV_8U); // into a Mat of its own: converted in place it is made anew every frame
+        bitwise_and(mask, calm, mask);
         dilate(mask, mask, kernel, anchor, 2, BORDER_CONSTANT, morphologyDefaultBorderValue());
 
         List<int[]> candidates = new ArrayList<>();

@@ -1,11 +1,7 @@
 package io.sightline.detect;
 
 import io.sightline.capture.SyntheticSource;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -13,8 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /** The detectors' figures for {@code bin/bench detect}: cost per frame and quality on labelled footage. */
 public final class DetectorFigures {
@@ -36,15 +30,7 @@ public final class DetectorFigures {
     /** The first {@code count} frames of the labelled footage at {@code width}x{@code height}. */
     public static List<Mat> footageFrames(int width, int height, int count) throws Exception {
         List<Mat> frames = new ArrayList<>();
-        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(Footage.VIDEO.toFile());
-             OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            grabber.start();
-            for (Frame f; frames.size() < count && (f = grabber.grabImage()) != null; ) {
-                Mat sized = new Mat();
-                resize(converter.convert(f), sized, new Size(width, height), 0, 0, INTER_AREA);
-                frames.add(sized);
-            }
-        }
+        new Footage(width, height).play(frame -> frame < count, (frame, image) -> frames.add(image.clone()));
         return frames;
     }
 

@@ -108,7 +108,8 @@ final class Footage {
         void accept(long frame, Mat image);
     }
 
-    private void play(java.util.function.LongPredicate wanted, FrameConsumer consumer) throws Exception {
+    /** Decodes the video in order, handing the wanted frames over at the size played (the image is reused). */
+    void play(java.util.function.LongPredicate wanted, FrameConsumer consumer) throws Exception {
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(VIDEO.toFile());
              OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
              Mat sized = new Mat()) {
