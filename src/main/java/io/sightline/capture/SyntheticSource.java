@@ -84,7 +84,7 @@ public class SyntheticSource implements FrameSource {
      * {@code [x1, y1, x2, y2]}: the truth a motion detector is measured against.
      */
     public static List<int[]> objects(long n, int width, int height) {
-        int band = height - height / 10; // keep clear of the marker strip
+        int band = height - height / 6; // well clear of the marker strip: a box reaching it would be drawn over it
         int r = Math.max(8, height / 14);
         int cx = bounce(n * 7, width - 2 * r) + r;
         int cy = bounce(n * 4 + 100, band - 2 * r) + r;

@@ -73,6 +73,7 @@ public class MotionDetector implements Detector {
     private final Mat restless = new Mat();
     private final Mat restlessMask = new Mat();
     private final Mat calm = new Mat();
+    private long framesSinceRestart;
     private final Mat kernel = getStructuringElement(MORPH_RECT, new Size(3, 3));
     private final Size blurSize = new Size(3, 3);
     private final Point anchor = new Point(-1, -1);
@@ -112,10 +113,12 @@ public class MotionDetector implements Detector {
             restart();
             return List.of();
         }
-        accumulateWeighted(mask, restless, RESTLESS_RATE);
+        // an average over the frames seen until there are 1 / rate of them: a clock is known to be restless at once
+        accumulateWeighted(mask, restless, Math.max(RESTLESS_RATE, 1.0 / ++framesSinceRestart));
         threshold(restless, restlessMask, RESTLESS, 255, THRESH_BINARY_INV);
         restlessMask.convertTo(calm, CV_8U); // into a Mat of its own: converted in place it is made anew every frame
         bitwise_and(mask, calm, mask);
+        bitwise_and(changed, calm, changed); // a restless pixel beside a still one does not make the still one "changed"
         dilate(mask, mask, kernel, anchor, 2, BORDER_CONSTANT, morphologyDefaultBorderValue());
 
         List<int[]> candidates = new ArrayList<>();
@@ -153,6 +156,7 @@ public class MotionDetector implements Detector {
     }
 
     private void restart() {
+        framesSinceRestart = 0;
         gray.convertTo(background, CV_32F);
         gray.copyTo(previousGray);
         if (restless.cols() != gray.cols() || restless.rows() != gray.rows()) {
