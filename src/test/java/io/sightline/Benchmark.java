@@ -409,10 +409,11 @@ public final class Benchmark {
             rows.add(new Row(name, String.format(Locale.ROOT, "phase %d: %.0f Mbit/s for %s", i, f.phase().mbit(),
                     i == run.profile.size() - 1 ? "the drain" : f.phase().seconds() + " s"), f.liveFps(), null, null,
                     String.format(Locale.ROOT, "from 3 s in: live age p50 %d, p95 %d, p99 %d ms; smallest %dx%d;"
-                                    + " acknowledged %.2f Mbit/s = %.0f %% of the bottleneck (%.0f %% on the wire); estimate within 20 %% after %.1f s,"
+                                    + " acknowledged %.2f Mbit/s = %.0f %% of the bottleneck (%.0f %% on the wire, detection datagrams %.0f %%); estimate within 20 %% after %.1f s,"
                                     + " highest %.2fx the link%s",
                             f.liveAgeP50(), f.liveAgeP95(), f.liveAgeP99(), f.smallestWidth(), f.smallestHeight(),
-                            f.acknowledgedMbit(), 100 * f.shareOfBottleneck(), 100 * f.wireShareOfBottleneck(), f.adaptMillis() / 1000.0, f.estimateHigh(), back)));
+                            f.acknowledgedMbit(), 100 * f.shareOfBottleneck(), 100 * f.wireShareOfBottleneck(),
+                            100 * f.datagramMbit() / f.phase().mbit(), f.adaptMillis() / 1000.0, f.estimateHigh(), back)));
         }
         long reduced = Segments.sidecars(run.data, ThinLinkRun.DEVICE).stream()
                 .mapToLong(p -> java.util.stream.StreamSupport.stream(Segments.read(p).get("frames").spliterator(), false)

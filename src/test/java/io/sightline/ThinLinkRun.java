@@ -43,12 +43,13 @@ final class ThinLinkRun {
 
     /** The sender's state at one moment (ms since the run started). */
     record Tick(long at, double linkMbit, int rung, double estimateMbit, double spooled, double acknowledgedBytes,
-                double inFlightBytes, long wireBytes) {
+                double inFlightBytes, long wireBytes, double datagramBytes) {
     }
 
     /** What one phase looked like, from {@link #SETTLE_MILLIS} after it began to its end. */
     record PhaseFigures(Phase phase, long liveAgeP50, long liveAgeP95, long liveAgeP99, double liveFps, int smallestWidth,
-                        int smallestHeight, double acknowledgedMbit, double wireMbit, long adaptMillis, double estimateHigh) {
+                        int smallestHeight, double acknowledgedMbit, double wireMbit, double datagramMbit, long adaptMillis,
+                        double estimateHigh) {
 
         double shareOfBottleneck() {
             return acknowledgedMbit / phase.mbit();
@@ -194,7 +195,8 @@ final class ThinLinkRun {
                         MonitoringTest.value(m, "sightline_link_estimate_bps") / 1e6,
                         MonitoringTest.value(m, "sightline_spool_frames"),
                         MonitoringTest.value(m, "sightline_bytes_acknowledged_total"),
-                        MonitoringTest.value(m, "sightline_link_in_flight_bytes"), net.uplinkBytes());
+                        MonitoringTest.value(m, "sightline_link_in_flight_bytes"), net.uplinkBytes(),
+                        MonitoringTest.value(m, "sightline_bytes_sent_total{device=\"" + DEVICE + "\",path=\"udp\"}"));
                 synchronized (this) {
                     ticks.add(tick);
                     if (ticks.size() % 20 == 0) { // the timeline in the log, every 5 s
@@ -233,6 +235,7 @@ final class ThinLinkRun {
         List<Tick> inside = ticks.stream().filter(t -> t.at() >= from && t.at() < span[1]).toList();
         double acknowledged = mbitOver(inside, Tick::acknowledgedBytes);
         double wire = mbitOver(inside, Tick::wireBytes);
+        double datagrams = mbitOver(inside, Tick::datagramBytes);
         double mbit = profile.get(i).mbit();
         long adapt = ticks.stream().filter(t -> t.at() >= span[0] && t.at() < span[1]
                         && Math.abs(t.estimateMbit() - mbit) <= 0.2 * mbit).findFirst()
@@ -240,7 +243,7 @@ final class ThinLinkRun {
         double high = inside.stream().mapToDouble(Tick::estimateMbit).max().orElse(0) / mbit;
         return new PhaseFigures(profile.get(i), percentile(ages, 0.5), percentile(ages, 0.95), percentile(ages, 0.99),
                 window.size() / seconds, window.stream().mapToInt(LiveParts.Part::width).min().orElse(0),
-                window.stream().mapToInt(LiveParts.Part::height).min().orElse(0), acknowledged, wire, adapt, high);
+                window.stream().mapToInt(LiveParts.Part::height).min().orElse(0), acknowledged, wire, datagrams, adapt, high);
     }
 
     /** Mbit/s of a byte counter between the first and the last of {@code ticks}. */

@@ -2,6 +2,7 @@ package io.sightline.command;
 
 import io.sightline.delivery.LiveLane;
 import io.sightline.delivery.Spool;
+import io.sightline.wire.DatagramBudget;
 import io.sightline.wire.DetectionDatagram;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.DetectionDatagrams;
@@ -25,12 +26,15 @@ public class SenderCommandsConfiguration implements CamelConfiguration {
     public DetectionDatagrams detectionDatagrams(SenderIdentity identity, Spool spool, SenderState state, LiveLane live,
                                                  @PropertyInject("sightline.sender.heartbeat-ms") long heartbeatMillis,
                                                  @PropertyInject("sightline.sender.command-port") int commandPort,
+                                                 @PropertyInject("sightline.sender.datagram-share") double datagramShare,
                                                  SightlineMetrics metrics) {
         return new DetectionDatagrams(heartbeatMillis, new DetectionDatagrams.Sender(identity.device(), identity.stream(),
                 identity.datagramKey(), spool::frames, state::state, commandPort, () -> new DetectionDatagram.Link(live.rung(),
                 live.ladder().get(live.rung()).describe(), Math.round(live.link().bps() / 1000), live.secondsToDrain(spool.bytes()))),
+                new DatagramBudget(datagramShare, () -> live.link().bps()),
                 metrics.counter("datagrams.sent", "device", identity.device()),
-                metrics.counter("bytes.sent", "device", identity.device(), "path", "udp"));
+                metrics.counter("bytes.sent", "device", identity.device(), "path", "udp"),
+                metrics.counter("datagrams.held.back", "device", identity.device()));
     }
 
     @BindToRegistry(value = "senderCommands", lazy = true)

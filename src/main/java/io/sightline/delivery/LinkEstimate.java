@@ -60,6 +60,7 @@ public class LinkEstimate {
     static final double BACKOFF = 0.85;
     static final double DEEPEST_CUT = 0.5;
     static final long STALL_NANOS = 500_000_000L;
+    static final long HELD_UP_NANOS = 150_000_000L;
     static final long BACKOFF_HOLD_NANOS = 250_000_000L;
     static final double PROBE_PER_SECOND = 0.12;
     static final double PROBE_AFTER_STALL_PER_SECOND = 1.0;
@@ -77,6 +78,8 @@ public class LinkEstimate {
         final int bytes;
         final boolean appLimited;
         private boolean answered;
+        /** A request sent after it was answered first: it may wait for a retransmission (see {@link #pathBytes}). */
+        private boolean overtaken;
 
         Sent(long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
             this.at = at;
@@ -150,6 +153,12 @@ public class LinkEstimate {
         }
         sent.answered = true;
         unanswered.remove(sent);
+        for (Sent older : unanswered) { // in the order sent: those before it were overtaken
+            if (older.at > sent.at) {
+                break;
+            }
+            older.overtaken = true;
+        }
         long now = nanos.getAsLong();
         inFlightBytes -= sent.bytes;
         delivered += sent.bytes;
@@ -210,6 +219,23 @@ public class LinkEstimate {
         return inFlightBytes;
     }
 
+    /**
+     * Bytes in flight that occupy the path: less those of requests held up behind a lost packet - overtaken by a
+     * request sent after them and waiting {@link #HELD_UP_NANOS} longer than the path's own time for their size
+     * (more than any queue the estimate lets form). Their bytes wait in the sender for a retransmission, so the
+     * link would stand idle if they counted.
+     */
+    public synchronized long pathBytes() {
+        long now = nanos.getAsLong();
+        long held = 0;
+        for (Sent sent : unanswered) {
+            if (sent.overtaken && now - sent.at - ownNanos(sent, now) > HELD_UP_NANOS) {
+                held += sent.bytes;
+            }
+        }
+        return inFlightBytes - held;
+    }
+
     /** The largest delivery-rate sample of the last seconds (bits/s), 0 before the first acknowledgement. */
     public synchronized double deliveryBps() {
         prune(maxRates, nanos.getAsLong(), RATE_WINDOW_NANOS);
@@ -235,14 +261,18 @@ public class LinkEstimate {
             return 0;
         }
         Sent oldest = unanswered.iterator().next();
-        ArrayDeque<Sample> best = minLatenciesBySize.get(sizeClass(oldest.bytes));
+        return (long) Math.max(0, now - oldest.at - ownNanos(oldest, now));
+    }
+
+    /** The path's own time (round trip and transfer) for a request of this size, from the best of its size class. */
+    private double ownNanos(Sent sent, long now) {
+        ArrayDeque<Sample> best = minLatenciesBySize.get(sizeClass(sent.bytes));
         if (best != null) {
             prune(best, now, MIN_WINDOW_NANOS);
         }
         prune(minLatencies, now, MIN_WINDOW_NANOS);
-        double own = best != null && !best.isEmpty() ? best.peekFirst().value()
-                : minLatencies.isEmpty() ? Double.MAX_VALUE : minLatencies.peekFirst().value() + oldest.bytes * 8e9 / estimate;
-        return (long) Math.max(0, now - oldest.at - own);
+        return best != null && !best.isEmpty() ? best.peekFirst().value()
+                : minLatencies.isEmpty() ? Double.MAX_VALUE : minLatencies.peekFirst().value() + sent.bytes * 8e9 / estimate;
     }
 
     /** Bits per second acknowledged over the last {@link #THROUGHPUT_WINDOW_NANOS}. */

@@ -136,7 +136,7 @@ public class LiveLane {
         if (due) {
             credit[rung] -= 1;
         }
-        boolean room = blockWhenBusy || link.inFlightBytes() + expectedBytes(rung) <= window() + archiveAhead(now);
+        boolean room = blockWhenBusy || link.pathBytes() + expectedBytes(rung) <= window() + archiveAhead(now);
         boolean live = due && room;
         if (!live) {
             skipped.increment();
@@ -172,7 +172,7 @@ public class LiveLane {
                 long now = nanos.getAsLong();
                 // room while it fits the window with what is in flight; on a thin link, where a full-quality frame
                 // may be larger than the whole window, while no more than the live lane's own round trip is
-                boolean room = link.inFlightBytes() + jpeg.length <= Math.max(window(), jpeg.length + liveReserve());
+                boolean room = link.pathBytes() + jpeg.length <= Math.max(window(), jpeg.length + liveReserve());
                 if (now >= archiveNextAt && room) {
                     archiveNextAt = Math.max(now, archiveNextAt) + (long) (jpeg.length * 8e9 / archiveBps());
                     lastArchiveAt = now;

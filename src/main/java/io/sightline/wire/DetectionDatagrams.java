@@ -9,8 +9,10 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * Decides which datagram, if any, a captured frame produces: its detections when it has some, otherwise a
- * heartbeat at most once per {@code heartbeatMillis}; and makes the acknowledgements of operator commands.
+ * Decides which datagram, if any, a captured frame produces: its detections when it has some and the
+ * {@link DatagramBudget} lets them go (else they travel with their frame only), otherwise a heartbeat at most once
+ * per {@code heartbeatMillis}, which also goes while the budget holds detections back; and makes the
+ * acknowledgements of operator commands.
  * Numbers the datagrams of the stream and reports in each the spool backlog, the sender's state and the port it
  * takes commands on.
  */
@@ -23,26 +25,41 @@ public class DetectionDatagrams {
 
     private final long heartbeatMillis;
     private final Sender sender;
+    private final DatagramBudget budget;
     private final AtomicLong seq = new AtomicLong();
     private volatile long lastSent = Long.MIN_VALUE / 2;
     private volatile long lastFrame;
+    private volatile int lastSize;
 
     private final Counter sent;
     private final Counter bytesSent;
+    private final Counter heldBack;
 
-    /** @param sender with the device's datagram key ({@link DeviceKeys#datagramKey}) */
-    public DetectionDatagrams(long heartbeatMillis, Sender sender, Counter sent, Counter bytesSent) {
+    /**
+     * @param sender with the device's datagram key ({@link DeviceKeys#datagramKey})
+     * @param heldBack counts frames whose detections the budget kept off the uplink
+     */
+    public DetectionDatagrams(long heartbeatMillis, Sender sender, DatagramBudget budget, Counter sent,
+                              Counter bytesSent, Counter heldBack) {
         this.heartbeatMillis = heartbeatMillis;
         this.sender = sender;
+        this.budget = budget;
         this.sent = sent;
         this.bytesSent = bytesSent;
+        this.heldBack = heldBack;
     }
 
     /** @return the encoded datagram, or {@code null} when this frame sends none */
     public byte[] forFrame(@ExchangeProperty("frame") FrameMeta meta) {
         lastFrame = meta.frame();
         boolean hasDetections = !meta.detections().isEmpty();
-        if (!hasDetections && meta.captureTime() - lastSent < heartbeatMillis) {
+        boolean heartbeatDue = meta.captureTime() - lastSent >= heartbeatMillis;
+        if (!hasDetections && !heartbeatDue) {
+            return null;
+        }
+        List<String> labels = meta.detections().stream().map(Detection::label).toList();
+        if (hasDetections && !heartbeatDue && !budget.allows(meta.captureTime(), lastSize, labels)) {
+            heldBack.increment();
             return null;
         }
         lastSent = meta.captureTime();
@@ -59,6 +76,8 @@ public class DetectionDatagrams {
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, sender.device(),
                 sender.stream(), seq.getAndIncrement(), frame, t, detections, 0, sender.spooled().getAsInt(),
                 sender.state().get(), sender.commandPort(), ack, sender.link().get()), sender.key());
+        budget.spent(datagram.length, detections.stream().map(Detection::label).toList());
+        lastSize = datagram.length;
         sent.increment();
         bytesSent.increment(datagram.length);
         return datagram;

@@ -176,6 +176,31 @@ class LinkEstimateTest {
         assertThat(estimate.bps()).as("3 s after, from %.0f", cut).isGreaterThanOrEqualTo(0.8 * before);
     }
 
+    /**
+     * A request overtaken by one sent after it, and waiting well past its own time, waits for a retransmission: its
+     * bytes no longer hold the path, so the lanes may send round it. One that is late but overtaken by none is queued.
+     */
+    @Test
+    void aRequestHeldUpBehindALostPacketNoLongerOccupiesThePath() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20); // 25 kB take 80 ms
+        LinkEstimate.Sent held = estimate.sending(25_000);
+        LinkEstimate.Sent later = estimate.sending(25_000);
+        now[0] += 80 * MS;
+        estimate.acknowledged(later); // on another connection, first
+        assertThat(estimate.pathBytes()).as("overtaken, in its usual time: may still be on the path").isEqualTo(25_000);
+        now[0] += 200 * MS;
+        assertThat(estimate.pathBytes()).as("overtaken and 200 ms past its time: behind a lost packet").isZero();
+        assertThat(estimate.inFlightBytes()).isEqualTo(25_000);
+        LinkEstimate.Sent queued = estimate.sending(25_000);
+        now[0] += 400 * MS;
+        assertThat(estimate.pathBytes()).as("late, overtaken by none: queued").isEqualTo(25_000);
+        estimate.acknowledged(held);
+        estimate.acknowledged(queued);
+        assertThat(estimate.pathBytes()).isZero();
+    }
+
     /** {@code count} requests of 25 kB one after the other, each answered after 80 ms. */
     private static void answeredInTime(LinkEstimate estimate, long[] now, int count) {
         for (int i = 0; i < count; i++) {
