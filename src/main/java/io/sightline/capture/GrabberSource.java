@@ -7,12 +7,18 @@ import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.javacv.OpenCVFrameGrabber;
 import org.bytedeco.opencv.opencv_core.Mat;
 
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Frames from JavaCV: a video file (read in order, optionally looping), an {@code rtsp://} or
  * {@code http(s)://} stream, or a webcam index. Live sources are read by a thread of their own that keeps only
  * the newest frame, so a slow consumer sees fresh images instead of a growing backlog in the demuxer. A file is
- * read one frame ahead, so the frame before its end (or before it starts again) is known to end the run, and
- * each frame carries the file's own timestamp.
+ * decoded by a thread of its own a few frames ahead of the capture thread (which meanwhile encodes the frame
+ * before), in order, so the frame before its end (or before it starts again) is known to end the run, and each
+ * frame carries the file's own timestamp. Images are handed over, not copied: the one {@link #grab} returned is
+ * the caller's until it grabs again.
  */
 public class GrabberSource implements FrameSource {
 
@@ -24,26 +30,32 @@ public class GrabberSource implements FrameSource {
     private final double fps;
 
     private FrameGrabber grabber;
-    private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
-    private final Mat out = new Mat();
+    private Thread reader;
+    private volatile boolean running;
+    private volatile Exception readerFailure;
     private boolean finished;
 
-    // files only: the frame after the one returned, read ahead
-    private final Mat ahead = new Mat();
-    private boolean haveAhead;
-    private long aheadMillis;
-    private long runOriginMicros = -1;
-    private long lastMillis = -1;
+    // files only: frames decoded ahead, in order, and the images they are decoded into
+    /** A decoded frame of a file: its time in the run, and whether it is the last of the run. */
+    private record Decoded(Mat image, long millis, boolean endsRun) {
+    }
+
+    /** After the last frame of the file (or when its reader failed). */
+    private static final Decoded END = new Decoded(null, -1, true);
+    /** Frames decoded ahead of the capture thread. */
+    private static final int AHEAD = 2;
+    private static final long READ_TIMEOUT_SECONDS = 30;
+    private BlockingQueue<Decoded> decoded;
+    private BlockingQueue<Mat> free;
+    private Decoded current;
     private long presentationMillis = -1;
     private boolean endsRun;
 
-    // live sources only
-    private Thread reader;
+    // live sources only: the newest frame, and the image the caller has
     private final Object lock = new Object();
-    private final Mat latest = new Mat();
+    private Mat latest = new Mat();
+    private Mat out = new Mat();
     private boolean fresh;
-    private volatile Exception readerFailure;
-    private volatile boolean running;
 
     /** @param ownPace a file is timed by its own timestamps (false: by the clock, as the capture timer reads it) */
     public GrabberSource(String location, boolean loop, boolean ownPace, int width, int height, double fps) {
@@ -85,9 +97,7 @@ public class GrabberSource implements FrameSource {
     @Override
     public void open() throws Exception {
         finished = false;
-        haveAhead = false;
-        runOriginMicros = -1;
-        lastMillis = -1;
+        current = null;
         readerFailure = null;
         if (isWebcam(location)) {
             OpenCVFrameGrabber camera = new OpenCVFrameGrabber(Integer.parseInt(location));
@@ -106,12 +116,20 @@ public class GrabberSource implements FrameSource {
             grabber = ffmpeg;
         }
         grabber.start();
+        running = true;
         if (isLive()) {
-            running = true;
             reader = new Thread(this::readLive, "sightline-grabber");
-            reader.setDaemon(true);
-            reader.start();
+        } else {
+            // images: decoded ahead, the one held back to learn if it ends a run, the caller's; and room for END
+            free = new ArrayBlockingQueue<>(AHEAD + 2);
+            decoded = new ArrayBlockingQueue<>(AHEAD + 3);
+            for (int i = 0; i < AHEAD + 2; i++) {
+                free.add(new Mat());
+            }
+            reader = new Thread(this::readFile, "sightline-file-reader");
         }
+        reader.setDaemon(true);
+        reader.start();
     }
 
     private void readLive() {
@@ -135,9 +153,61 @@ public class GrabberSource implements FrameSource {
         }
     }
 
+    /**
+     * Decodes the file into free images, ahead of the capture thread; a frame is handed on once the next one is read
+     * (or the file ended: then it ends the run). Looping, the file starts again and a new run with it.
+     */
+    private void readFile() {
+        OpenCVFrameConverter.ToMat fileConverter = new OpenCVFrameConverter.ToMat();
+        Decoded pending = null;
+        long originMicros = -1;
+        long lastMillis = -1;
+        try {
+            while (running) {
+                Frame frame = nextImage();
+                if (frame == null) {
+                    if (pending == null) {
+                        break; // an empty file
+                    }
+                    decoded.put(new Decoded(pending.image(), pending.millis(), true));
+                    pending = null;
+                    if (!loop) {
+                        break;
+                    }
+                    grabber.stop();
+                    grabber.start();
+                    originMicros = -1;
+                    lastMillis = -1;
+                    continue;
+                }
+                Mat image = free.take();
+                fileConverter.convert(frame).copyTo(image); // the grabber reuses the frame's buffer
+                if (originMicros < 0) {
+                    originMicros = frame.timestamp;
+                }
+                long millis = (frame.timestamp - originMicros) / 1000;
+                // a file without usable timestamps is timed by its frame rate
+                double rate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 1000 ? grabber.getFrameRate() : fps;
+                millis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / rate);
+                lastMillis = millis;
+                if (pending != null) {
+                    decoded.put(pending);
+                }
+                pending = new Decoded(image, millis, false);
+            }
+        } catch (InterruptedException e) {
+            return; // closed
+        } catch (Exception e) {
+            if (running) {
+                readerFailure = e;
+            }
+        }
+        decoded.offer(END);
+    }
+
     @Override
     public Mat grab() throws Exception {
-        if (reader != null) {
+        if (isLive()) {
             synchronized (lock) {
                 if (!fresh) {
                     if (readerFailure != null) {
@@ -145,7 +215,9 @@ public class GrabberSource implements FrameSource {
                     }
                     return null;
                 }
-                latest.copyTo(out);
+                Mat newest = latest; // the caller's image from the last grab is done with: the reader fills it next
+                latest = out;
+                out = newest;
                 fresh = false;
             }
             return out;
@@ -153,58 +225,41 @@ public class GrabberSource implements FrameSource {
         if (finished) {
             return null;
         }
-        if (!haveAhead && !readAhead()) {
-            finished = true; // an empty file
+        if (current != null) {
+            free.add(current.image()); // the caller is done with the last frame's image
+            current = null;
+        }
+        Decoded next = decoded.poll(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (next == null) {
+            throw new IllegalStateException("no frame decoded from " + location + " in " + READ_TIMEOUT_SECONDS + " s");
+        }
+        if (next == END) {
+            finished = true;
+            if (readerFailure != null) {
+                throw readerFailure;
+            }
             return null;
         }
-        ahead.copyTo(out);
-        presentationMillis = aheadMillis;
-        endsRun = !readAhead();
-        if (endsRun) {
-            if (loop) {
-                grabber.stop();
-                grabber.start();
-                runOriginMicros = -1;
-                lastMillis = -1;
-                readAhead();
-            } else {
-                finished = true; // after this frame
-            }
-        }
-        return out;
-    }
-
-    /** Reads the next frame of the file into {@link #ahead} with its time in the run; false at the end. */
-    private boolean readAhead() throws FrameGrabber.Exception {
-        Frame frame = nextImage();
-        haveAhead = frame != null;
-        if (haveAhead) {
-            converter.convert(frame).copyTo(ahead);
-            if (runOriginMicros < 0) {
-                runOriginMicros = frame.timestamp;
-            }
-            long millis = (frame.timestamp - runOriginMicros) / 1000;
-            // a file without usable timestamps is timed by its frame rate
-            double rate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 1000 ? grabber.getFrameRate() : fps;
-            aheadMillis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / rate);
-            lastMillis = aheadMillis;
-        }
-        return haveAhead;
+        current = next;
+        presentationMillis = next.millis();
+        endsRun = next.endsRun();
+        finished = endsRun && !loop; // after this frame
+        return next.image();
     }
 
     @Override
     public long presentationMillis() {
-        return reader == null && ownPace ? presentationMillis : -1;
+        return !isLive() && ownPace ? presentationMillis : -1;
     }
 
     @Override
     public boolean endsRun() {
-        return reader == null && endsRun;
+        return !isLive() && endsRun;
     }
 
     @Override
     public double framesPerSecond() {
-        if (reader != null || grabber == null || !ownPace) {
+        if (isLive() || grabber == null || !ownPace) {
             return 0;
         }
         double rate = grabber.getFrameRate();
@@ -230,6 +285,9 @@ public class GrabberSource implements FrameSource {
     public void close() {
         running = false;
         if (reader != null) {
+            if (!isLive()) {
+                reader.interrupt(); // it may wait for a free image
+            }
             try {
                 reader.join(7000); // a blocked read gives up within the 5 s stream timeout
             } catch (InterruptedException e) {
