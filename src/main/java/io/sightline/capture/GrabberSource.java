@@ -29,7 +29,10 @@ public class GrabberSource implements FrameSource {
     private final int height;
     private final double fps;
 
+    private final boolean live;
     private FrameGrabber grabber;
+    /** A file's frame rate, read when it opens (its reader restarts the grabber when it loops). */
+    private volatile double fileRate;
     private Thread reader;
     private volatile boolean running;
     private volatile Exception readerFailure;
@@ -65,6 +68,7 @@ public class GrabberSource implements FrameSource {
         this.width = width;
         this.height = height;
         this.fps = fps;
+        this.live = isWebcam(location) || isStream(location);
     }
 
     static boolean isWebcam(String location) {
@@ -91,7 +95,7 @@ public class GrabberSource implements FrameSource {
     }
 
     private boolean isLive() {
-        return isWebcam(location) || isStream(location);
+        return live;
     }
 
     @Override
@@ -118,25 +122,31 @@ public class GrabberSource implements FrameSource {
         grabber.start();
         running = true;
         if (isLive()) {
-            reader = new Thread(this::readLive, "sightline-grabber");
+            FrameGrabber stream = grabber;
+            reader = new Thread(() -> readLive(stream), "sightline-grabber");
         } else {
+            double rate = grabber.getFrameRate();
+            fileRate = rate > 0 && rate < 1000 ? rate : fps; // a file without a usable rate is timed by the capture rate
             // images: decoded ahead, the one held back to learn if it ends a run, the caller's; and room for END
             free = new ArrayBlockingQueue<>(AHEAD + 2);
             decoded = new ArrayBlockingQueue<>(AHEAD + 3);
             for (int i = 0; i < AHEAD + 2; i++) {
                 free.add(new Mat());
             }
-            reader = new Thread(this::readFile, "sightline-file-reader");
+            FrameGrabber file = grabber;
+            BlockingQueue<Mat> images = free;
+            BlockingQueue<Decoded> out = decoded;
+            reader = new Thread(() -> readFile(file, images, out), "sightline-file-reader");
         }
         reader.setDaemon(true);
         reader.start();
     }
 
-    private void readLive() {
+    private void readLive(FrameGrabber stream) {
         OpenCVFrameConverter.ToMat liveConverter = new OpenCVFrameConverter.ToMat();
         try {
             while (running) {
-                Frame frame = nextImage();
+                Frame frame = nextImage(stream);
                 if (frame == null) {
                     throw new IllegalStateException("stream ended: " + location);
                 }
@@ -151,58 +161,67 @@ public class GrabberSource implements FrameSource {
                 readerFailure = e;
             }
         }
+        if (!running) {
+            closeQuietly(stream); // closed while it read
+        }
     }
 
     /**
      * Decodes the file into free images, ahead of the capture thread; a frame is handed on once the next one is read
-     * (or the file ended: then it ends the run). Looping, the file starts again and a new run with it.
+     * (or the file ended: then it ends the run). Looping, the file starts again and a new run with it. Only this
+     * thread touches the grabber while it runs; it closes it if the source was closed meanwhile.
      */
-    private void readFile() {
+    private void readFile(FrameGrabber file, BlockingQueue<Mat> images, BlockingQueue<Decoded> out) {
         OpenCVFrameConverter.ToMat fileConverter = new OpenCVFrameConverter.ToMat();
         Decoded pending = null;
         long originMicros = -1;
         long lastMillis = -1;
         try {
             while (running) {
-                Frame frame = nextImage();
+                Frame frame = nextImage(file);
                 if (frame == null) {
                     if (pending == null) {
                         break; // an empty file
                     }
-                    decoded.put(new Decoded(pending.image(), pending.millis(), true));
+                    out.put(new Decoded(pending.image(), pending.millis(), true));
                     pending = null;
                     if (!loop) {
                         break;
                     }
-                    grabber.stop();
-                    grabber.start();
+                    file.stop();
+                    file.start();
                     originMicros = -1;
                     lastMillis = -1;
                     continue;
                 }
-                Mat image = free.take();
+                Mat image = images.take();
                 fileConverter.convert(frame).copyTo(image); // the grabber reuses the frame's buffer
                 if (originMicros < 0) {
                     originMicros = frame.timestamp;
                 }
                 long millis = (frame.timestamp - originMicros) / 1000;
                 // a file without usable timestamps is timed by its frame rate
-                double rate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 1000 ? grabber.getFrameRate() : fps;
-                millis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / rate);
+                millis = millis > lastMillis ? millis : lastMillis + Math.round(1000 / fileRate);
                 lastMillis = millis;
                 if (pending != null) {
-                    decoded.put(pending);
+                    out.put(pending);
                 }
                 pending = new Decoded(image, millis, false);
             }
         } catch (InterruptedException e) {
-            return; // closed
+            pending = null; // closed
         } catch (Exception e) {
             if (running) {
                 readerFailure = e;
             }
         }
-        decoded.offer(END);
+        if (pending != null) {
+            out.offer(new Decoded(pending.image(), pending.millis(), true)); // the last frame read before a failure
+        }
+        out.offer(END);
+        if (!running) {
+            closeQuietly(file);
+        }
     }
 
     @Override
@@ -259,16 +278,20 @@ public class GrabberSource implements FrameSource {
 
     @Override
     public double framesPerSecond() {
-        if (isLive() || grabber == null || !ownPace) {
-            return 0;
-        }
-        double rate = grabber.getFrameRate();
-        return rate > 0 && rate < 1000 ? rate : fps;
+        return isLive() || !ownPace ? 0 : fileRate;
     }
 
     /** Video frames only: an FFmpeg source may also carry audio. */
-    private Frame nextImage() throws FrameGrabber.Exception {
+    private static Frame nextImage(FrameGrabber grabber) throws FrameGrabber.Exception {
         return grabber instanceof FFmpegFrameGrabber ffmpeg ? ffmpeg.grabImage() : grabber.grab();
+    }
+
+    private static void closeQuietly(FrameGrabber grabber) {
+        try {
+            grabber.close();
+        } catch (Exception ignored) {
+            // closing a broken grabber: nothing left to release
+        }
     }
 
     @Override
@@ -284,6 +307,7 @@ public class GrabberSource implements FrameSource {
     @Override
     public void close() {
         running = false;
+        boolean readerGone = true;
         if (reader != null) {
             if (!isLive()) {
                 reader.interrupt(); // it may wait for a free image
@@ -293,14 +317,11 @@ public class GrabberSource implements FrameSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            readerGone = !reader.isAlive();
             reader = null;
         }
-        try {
-            if (grabber != null) {
-                grabber.close();
-            }
-        } catch (Exception ignored) {
-            // closing a broken grabber: nothing left to release
+        if (grabber != null && readerGone) {
+            closeQuietly(grabber); // else its reader closes it once its read returns
         }
         grabber = null;
     }

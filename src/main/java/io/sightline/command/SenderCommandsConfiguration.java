@@ -31,7 +31,7 @@ public class SenderCommandsConfiguration implements CamelConfiguration {
         return new DetectionDatagrams(heartbeatMillis, new DetectionDatagrams.Sender(identity.device(), identity.stream(),
                 identity.datagramKey(), spool::frames, state::state, commandPort, () -> new DetectionDatagram.Link(live.rung(),
                 live.ladder().get(live.rung()).describe(), Math.round(live.link().bps() / 1000), live.secondsToDrain(spool.bytes()))),
-                new DatagramBudget(datagramShare, () -> live.link().bps()),
+                new DatagramBudget(datagramShare, () -> live.link().bps(), heartbeatMillis, System::nanoTime),
                 metrics.counter("datagrams.sent", "device", identity.device()),
                 metrics.counter("bytes.sent", "device", identity.device(), "path", "udp"),
                 metrics.counter("datagrams.held.back", "device", identity.device()));

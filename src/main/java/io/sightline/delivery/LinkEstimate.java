@@ -77,11 +77,13 @@ public class LinkEstimate {
         final long deliveredAtBefore;
         final int bytes;
         final boolean appLimited;
+        final long order;
         private boolean answered;
         /** A request sent after it was answered first: it may wait for a retransmission (see {@link #pathBytes}). */
         private boolean overtaken;
 
-        Sent(long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
+        Sent(long order, long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
+            this.order = order;
             this.at = at;
             this.deliveredBefore = deliveredBefore;
             this.deliveredAtBefore = deliveredAtBefore;
@@ -101,6 +103,7 @@ public class LinkEstimate {
     private long delivered;
     private long deliveredAt;
     private long inFlightBytes;
+    private long sentCount;
     private long lastUpdate;
     private long lastBackoff = Long.MIN_VALUE / 2;
     /** Since a stall cut, until a request is answered without a queue: the estimate is a guess (see update). */
@@ -141,7 +144,7 @@ public class LinkEstimate {
         // sender had to send, not what the link carries
         boolean appLimited = inFlightBytes < estimate / 8 * minLatencyNanos() / 1e9;
         inFlightBytes += bytes;
-        Sent sent = new Sent(nanos.getAsLong(), delivered, deliveredAt, bytes, appLimited);
+        Sent sent = new Sent(sentCount++, nanos.getAsLong(), delivered, deliveredAt, bytes, appLimited);
         unanswered.add(sent);
         return sent;
     }
@@ -154,7 +157,7 @@ public class LinkEstimate {
         sent.answered = true;
         unanswered.remove(sent);
         for (Sent older : unanswered) { // in the order sent: those before it were overtaken
-            if (older.at > sent.at) {
+            if (older.order > sent.order) {
                 break;
             }
             older.overtaken = true;

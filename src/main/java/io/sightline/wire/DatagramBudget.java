@@ -1,15 +1,17 @@
 package io.sightline.wire;
 
 import java.util.Collection;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The detection datagrams' share of the uplink. Every frame's detections also travel with the frame; the datagram
  * is their early copy, so on a thin link it may take at most {@code share} of the sender's link estimate (the rule
  * RTP keeps for its control packets: 5 % of the session's bandwidth). A token bucket refilled at that rate holds at
- * most one second of it. A datagram that brings news (a label the last one sent did not carry) goes whatever the
- * bucket holds, so an alert is never held back by the budget; it pays later.
+ * most one second of it, and owes at most one second. A datagram that brings news (a label no datagram carried in
+ * the last {@code newsMillis}) goes whatever the bucket holds; it pays later.
  */
 public final class DatagramBudget {
 
@@ -18,34 +20,60 @@ public final class DatagramBudget {
 
     private final double share;
     private final DoubleSupplier linkBitsPerSecond;
+    private final long newsNanos;
+    private final LongSupplier nanos;
     private double bytes;
-    private long refilledAt = Long.MIN_VALUE;
-    private Set<String> lastLabels = Set.of();
+    private long refilledAt;
+    private boolean started;
+    private final Map<String, Long> labelSentAt = new HashMap<>();
 
-    /** @param share of the link estimate (bits/s from {@code linkBitsPerSecond}) datagrams may take; 1 or more: all */
-    public DatagramBudget(double share, DoubleSupplier linkBitsPerSecond) {
+    /**
+     * @param share      of the link estimate (bits/s from {@code linkBitsPerSecond}) datagrams may take; 1 or more: all
+     * @param newsMillis a label not sent for this long is news
+     */
+    public DatagramBudget(double share, DoubleSupplier linkBitsPerSecond, long newsMillis, LongSupplier nanos) {
         this.share = share;
         this.linkBitsPerSecond = linkBitsPerSecond;
+        this.newsNanos = newsMillis * 1_000_000L;
+        this.nanos = nanos;
     }
 
-    /** Whether a datagram of about {@code size} bytes carrying {@code labels} goes at {@code nowMillis}. */
-    public synchronized boolean allows(long nowMillis, int size, Collection<String> labels) {
-        if (share >= 1 || !lastLabels.containsAll(labels)) {
+    /** Whether a datagram of about {@code size} bytes carrying {@code labels} goes now. */
+    public synchronized boolean allows(int size, Collection<String> labels) {
+        long now = nanos.getAsLong();
+        refill(now);
+        if (share >= 1) {
             return true;
         }
-        double perSecond = share * linkBitsPerSecond.getAsDouble() / 8;
-        if (refilledAt == Long.MIN_VALUE || nowMillis < refilledAt) {
-            bytes = perSecond; // the first datagram, or the clock went back: start with a full second
-        } else {
-            bytes = Math.min(perSecond, bytes + perSecond * (nowMillis - refilledAt) / 1000.0);
+        for (String label : labels) {
+            Long sent = labelSentAt.get(label);
+            if (sent == null || now - sent >= newsNanos) {
+                return true;
+            }
         }
-        refilledAt = nowMillis;
         return bytes >= size + HEADER_BYTES;
     }
 
     /** A datagram of {@code size} bytes carrying {@code labels} was sent. */
     public synchronized void spent(int size, Collection<String> labels) {
-        bytes -= size + HEADER_BYTES;
-        lastLabels = Set.copyOf(labels);
+        long now = nanos.getAsLong();
+        double perSecond = refill(now);
+        bytes = Math.max(-perSecond, bytes - size - HEADER_BYTES);
+        for (String label : labels) {
+            labelSentAt.put(label, now);
+        }
+    }
+
+    /** Adds what the time since the last refill earned, up to a second's worth; returns the rate, bytes/s. */
+    private double refill(long now) {
+        double perSecond = share * linkBitsPerSecond.getAsDouble() / 8;
+        if (!started) {
+            started = true;
+            bytes = perSecond; // the first datagram finds a full second
+        } else {
+            bytes = Math.min(perSecond, bytes + perSecond * (now - refilledAt) / 1e9);
+        }
+        refilledAt = now;
+        return perSecond;
     }
 }

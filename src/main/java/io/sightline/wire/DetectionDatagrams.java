@@ -58,7 +58,7 @@ public class DetectionDatagrams {
             return null;
         }
         List<String> labels = meta.detections().stream().map(Detection::label).toList();
-        if (hasDetections && !heartbeatDue && !budget.allows(meta.captureTime(), lastSize, labels)) {
+        if (hasDetections && !heartbeatDue && !budget.allows(lastSize, labels)) {
             heldBack.increment();
             return null;
         }
@@ -76,7 +76,7 @@ public class DetectionDatagrams {
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, sender.device(),
                 sender.stream(), seq.getAndIncrement(), frame, t, detections, 0, sender.spooled().getAsInt(),
                 sender.state().get(), sender.commandPort(), ack, sender.link().get()), sender.key());
-        budget.spent(datagram.length, detections.stream().map(Detection::label).toList());
+        budget.spent(datagram.length, detections.stream().map(Detection::label).toList()); // none: heartbeat, ack
         lastSize = datagram.length;
         sent.increment();
         bytesSent.increment(datagram.length);

@@ -77,7 +77,7 @@ class DatagramCodecTest {
     @Test
     void sendsDetectionsEveryFrameAndHeartbeatsAtMostOncePerInterval() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        DetectionDatagrams planner = planner(meters, 1, () -> 1e6);
+        DetectionDatagrams planner = planner(meters, 1, () -> 1e6, () -> 0);
         List<DetectionDatagram> sent = new ArrayList<>();
         for (int frame = 0; frame < 40; frame++) {
             List<Detection> found = frame >= 30 ? List.of(new Detection("motion", 0.5, new int[] {0, 0, 5, 5})) : List.of();
@@ -97,37 +97,45 @@ class DatagramCodecTest {
         assertThat(sent.get(2).type()).isEqualTo(DetectionDatagram.DETECTIONS);
     }
 
-    private static DetectionDatagrams planner(SimpleMeterRegistry meters, double share, java.util.function.DoubleSupplier linkBps) {
+    private static DetectionDatagrams planner(SimpleMeterRegistry meters, double share, java.util.function.DoubleSupplier linkBps,
+                                              java.util.function.LongSupplier nanos) {
         return new DetectionDatagrams(1000,
                 new DetectionDatagrams.Sender("cam", "s", KEY, () -> 7, () -> DetectionDatagram.STREAMING, 9601, () -> null),
-                new DatagramBudget(share, linkBps), meters.counter("sent"), meters.counter("bytes"), meters.counter("held"));
+                new DatagramBudget(share, linkBps, 1000, nanos), meters.counter("sent"), meters.counter("bytes"),
+                meters.counter("held"));
     }
 
     @Test
     void onAThinLinkDetectionDatagramsKeepToTheirShareButNewLabelsAndHeartbeatsGo() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         double[] link = {0.5e6};
-        DetectionDatagrams planner = planner(meters, 0.05, () -> link[0]);
+        long[] millis = {0};
+        DetectionDatagrams planner = planner(meters, 0.05, () -> link[0], () -> millis[0] * 1_000_000L);
         Detection motion = new Detection("motion", 0.5, new int[] {0, 0, 5, 5});
         Detection person = new Detection("person", 0.9, new int[] {10, 10, 20, 40});
+        Detection car = new Detection("car", 0.9, new int[] {40, 10, 60, 30});
         List<DetectionDatagram> sent = new ArrayList<>();
         long bytes = 0;
         for (int frame = 0; frame < 400; frame++) { // 20 s at 20 fps, 0.5 Mbit/s; 8 Mbit/s from frame 300
+            millis[0] = frame * 50L;
             if (frame == 300) {
                 link[0] = 8e6;
             }
-            List<Detection> found = frame == 150 ? List.of(motion, person) : List.of(motion);
+            // a person at frame 150; from 200 to 260 a person and a car in turn (each sent in the last second: no news)
+            List<Detection> found = frame == 150 ? List.of(motion, person)
+                    : frame >= 200 && frame < 260 ? List.of(motion, frame % 2 == 0 ? person : car) : List.of(motion);
             byte[] datagram = planner.forFrame(new FrameMeta("cam", "s", frame, 1000L + frame * 50L, "seg", 0, false, found));
             if (datagram != null) {
                 sent.add(DatagramCodec.decode(datagram).datagram());
                 bytes += frame < 300 ? datagram.length + DatagramBudget.HEADER_BYTES : 0;
             }
         }
-        // 15 s at 0.5 Mbit/s: at most 5 % of it, plus the first second's bucket and the datagram with news; these
-        // datagrams (~0.25 kB) would take 9 % at 20 a second
-        assertThat(bytes).isLessThanOrEqualTo((long) (0.05 * 0.5e6 / 8 * 16) + 600);
+        // 15 s at 0.5 Mbit/s: at most 5 % of it, plus the first second's bucket and the three datagrams with news;
+        // these datagrams (~0.25 kB) would take 9 % at 20 a second
+        assertThat(bytes).isLessThanOrEqualTo((long) (0.05 * 0.5e6 / 8 * 16) + 3 * 300);
         assertThat(sent.stream().filter(d -> d.frame() < 300).count()).isLessThan(200).isGreaterThanOrEqualTo(15);
-        assertThat(sent).extracting(DetectionDatagram::frame).contains(150L); // a new label goes at once
+        assertThat(sent).extracting(DetectionDatagram::frame).contains(150L, 200L, 201L); // a new label goes at once
+        assertThat(sent.stream().filter(d -> d.frame() >= 202 && d.frame() < 260).count()).as("labels in turn").isLessThan(45);
         for (long second = 0; second < 20; second++) { // never a second without a datagram
             long from = second * 20;
             assertThat(sent).anySatisfy(d -> assertThat(d.frame()).isBetween(from, from + 20));
