@@ -41,6 +41,9 @@ public class GrabberSource implements FrameSource {
     // files only: frames decoded ahead, in order, and the images they are decoded into
     /** A decoded frame of a file: its time in the run, and whether it is the last of the run. */
     private record Decoded(Mat image, long millis, boolean endsRun) {
+        Decoded endingRun() {
+            return new Decoded(image, millis, true);
+        }
     }
 
     /** After the last frame of the file (or when its reader failed). */
@@ -183,7 +186,7 @@ public class GrabberSource implements FrameSource {
                     if (pending == null) {
                         break; // an empty file
                     }
-                    out.put(new Decoded(pending.image(), pending.millis(), true));
+                    out.put(pending.endingRun());
                     pending = null;
                     if (!loop) {
                         break;
@@ -216,7 +219,7 @@ public class GrabberSource implements FrameSource {
             }
         }
         if (pending != null) {
-            out.offer(new Decoded(pending.image(), pending.millis(), true)); // the last frame read before a failure
+            out.offer(pending.endingRun()); // the last frame read before a failure
         }
         out.offer(END);
         if (!running) {

@@ -77,13 +77,11 @@ public class LinkEstimate {
         final long deliveredAtBefore;
         final int bytes;
         final boolean appLimited;
-        final long order;
         private boolean answered;
         /** A request sent after it was answered first: it may wait for a retransmission (see {@link #pathBytes}). */
         private boolean overtaken;
 
-        Sent(long order, long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
-            this.order = order;
+        Sent(long at, long deliveredBefore, long deliveredAtBefore, int bytes, boolean appLimited) {
             this.at = at;
             this.deliveredBefore = deliveredBefore;
             this.deliveredAtBefore = deliveredAtBefore;
@@ -103,7 +101,6 @@ public class LinkEstimate {
     private long delivered;
     private long deliveredAt;
     private long inFlightBytes;
-    private long sentCount;
     private long lastUpdate;
     private long lastBackoff = Long.MIN_VALUE / 2;
     /** Since a stall cut, until a request is answered without a queue: the estimate is a guess (see update). */
@@ -144,7 +141,7 @@ public class LinkEstimate {
         // sender had to send, not what the link carries
         boolean appLimited = inFlightBytes < estimate / 8 * minLatencyNanos() / 1e9;
         inFlightBytes += bytes;
-        Sent sent = new Sent(sentCount++, nanos.getAsLong(), delivered, deliveredAt, bytes, appLimited);
+        Sent sent = new Sent(nanos.getAsLong(), delivered, deliveredAt, bytes, appLimited);
         unanswered.add(sent);
         return sent;
     }
@@ -155,13 +152,13 @@ public class LinkEstimate {
             return;
         }
         sent.answered = true;
-        unanswered.remove(sent);
         for (Sent older : unanswered) { // in the order sent: those before it were overtaken
-            if (older.order > sent.order) {
+            if (older == sent) {
                 break;
             }
             older.overtaken = true;
         }
+        unanswered.remove(sent);
         long now = nanos.getAsLong();
         inFlightBytes -= sent.bytes;
         delivered += sent.bytes;

@@ -26,6 +26,8 @@ public final class DatagramBudget {
     private long refilledAt;
     private boolean started;
     private final Map<String, Long> labelSentAt = new HashMap<>();
+    /** The last datagram's size: the next one's is about the same. */
+    private int lastSize;
 
     /**
      * @param share      of the link estimate (bits/s from {@code linkBitsPerSecond}) datagrams may take; 1 or more: all
@@ -38,29 +40,30 @@ public final class DatagramBudget {
         this.nanos = nanos;
     }
 
-    /** Whether a datagram of about {@code size} bytes carrying {@code labels} goes now. */
-    public synchronized boolean allows(int size, Collection<String> labels) {
+    /** Whether a datagram carrying {@code detections} goes now. */
+    public synchronized boolean allows(Collection<Detection> detections) {
         long now = nanos.getAsLong();
         refill(now);
         if (share >= 1) {
             return true;
         }
-        for (String label : labels) {
-            Long sent = labelSentAt.get(label);
+        for (Detection d : detections) {
+            Long sent = labelSentAt.get(d.label());
             if (sent == null || now - sent >= newsNanos) {
                 return true;
             }
         }
-        return bytes >= size + HEADER_BYTES;
+        return bytes >= lastSize + HEADER_BYTES;
     }
 
-    /** A datagram of {@code size} bytes carrying {@code labels} was sent. */
-    public synchronized void spent(int size, Collection<String> labels) {
+    /** A datagram of {@code size} bytes carrying {@code detections} was sent. */
+    public synchronized void spent(int size, Collection<Detection> detections) {
         long now = nanos.getAsLong();
         double perSecond = refill(now);
         bytes = Math.max(-perSecond, bytes - size - HEADER_BYTES);
-        for (String label : labels) {
-            labelSentAt.put(label, now);
+        lastSize = size;
+        for (Detection d : detections) {
+            labelSentAt.put(d.label(), now);
         }
     }
 

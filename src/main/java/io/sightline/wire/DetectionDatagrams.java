@@ -29,7 +29,6 @@ public class DetectionDatagrams {
     private final AtomicLong seq = new AtomicLong();
     private volatile long lastSent = Long.MIN_VALUE / 2;
     private volatile long lastFrame;
-    private volatile int lastSize;
 
     private final Counter sent;
     private final Counter bytesSent;
@@ -57,8 +56,7 @@ public class DetectionDatagrams {
         if (!hasDetections && !heartbeatDue) {
             return null;
         }
-        List<String> labels = meta.detections().stream().map(Detection::label).toList();
-        if (hasDetections && !heartbeatDue && !budget.allows(lastSize, labels)) {
+        if (hasDetections && !heartbeatDue && !budget.allows(meta.detections())) {
             heldBack.increment();
             return null;
         }
@@ -76,8 +74,7 @@ public class DetectionDatagrams {
         byte[] datagram = DatagramCodec.encode(new DetectionDatagram(DatagramCodec.VERSION, type, sender.device(),
                 sender.stream(), seq.getAndIncrement(), frame, t, detections, 0, sender.spooled().getAsInt(),
                 sender.state().get(), sender.commandPort(), ack, sender.link().get()), sender.key());
-        budget.spent(datagram.length, detections.stream().map(Detection::label).toList()); // none: heartbeat, ack
-        lastSize = datagram.length;
+        budget.spent(datagram.length, detections); // none: heartbeat, ack
         sent.increment();
         bytesSent.increment(datagram.length);
         return datagram;
