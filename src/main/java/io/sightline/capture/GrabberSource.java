@@ -3,7 +3,6 @@ package io.sightline.capture;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.javacv.OpenCVFrameGrabber;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -17,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * the newest frame, so a slow consumer sees fresh images instead of a growing backlog in the demuxer. A file is
  * decoded by a thread of its own a few frames ahead of the capture thread (which meanwhile encodes the frame
  * before), in order, so the frame before its end (or before it starts again) is known to end the run, and each
- * frame carries the file's own timestamp. Images are handed over, not copied: the one {@link #grab} returned is
- * the caller's until it grabs again.
+ * frame carries the file's own timestamp. Each frame is converted straight into an image of this source's
+ * ({@link ImageReader}), and images are handed over, not copied: the one {@link #grab} returned is the caller's
+ * until it grabs again.
  */
 public class GrabberSource implements FrameSource {
 
@@ -57,10 +57,11 @@ public class GrabberSource implements FrameSource {
     private long presentationMillis = -1;
     private boolean endsRun;
 
-    // live sources only: the newest frame, and the image the caller has
+    // live sources only: the newest frame, the image the caller has, and the one the reader reads into
     private final Object lock = new Object();
     private Mat latest = new Mat();
     private Mat out = new Mat();
+    private Mat spare = new Mat();
     private boolean fresh;
 
     /** @param ownPace a file is timed by its own timestamps (false: by the clock, as the capture timer reads it) */
@@ -114,6 +115,7 @@ public class GrabberSource implements FrameSource {
             grabber = camera;
         } else {
             FFmpegFrameGrabber ffmpeg = new FFmpegFrameGrabber(location);
+            ImageReader.decodedPictures(ffmpeg);
             if (location.regionMatches(true, 0, "rtsp", 0, 4)) {
                 ffmpeg.setOption("rtsp_transport", "tcp");
             }
@@ -146,16 +148,15 @@ public class GrabberSource implements FrameSource {
     }
 
     private void readLive(FrameGrabber stream) {
-        OpenCVFrameConverter.ToMat liveConverter = new OpenCVFrameConverter.ToMat();
-        try {
+        try (ImageReader frames = new ImageReader(stream)) {
             while (running) {
-                Frame frame = nextImage(stream);
-                if (frame == null) {
+                if (frames.read(spare) == null) {
                     throw new IllegalStateException("stream ended: " + location);
                 }
-                Mat image = liveConverter.convert(frame);
                 synchronized (lock) {
-                    image.copyTo(latest);
+                    Mat newest = spare; // the newest unread frame before it, if any, is read into next
+                    spare = latest;
+                    latest = newest;
                     fresh = true;
                 }
             }
@@ -175,14 +176,15 @@ public class GrabberSource implements FrameSource {
      * thread touches the grabber while it runs; it closes it if the source was closed meanwhile.
      */
     private void readFile(FrameGrabber file, BlockingQueue<Mat> images, BlockingQueue<Decoded> out) {
-        OpenCVFrameConverter.ToMat fileConverter = new OpenCVFrameConverter.ToMat();
         Decoded pending = null;
         long originMicros = -1;
         long lastMillis = -1;
-        try {
+        try (ImageReader frames = new ImageReader(file)) {
             while (running) {
-                Frame frame = nextImage(file);
+                Mat image = images.take();
+                Frame frame = frames.read(image);
                 if (frame == null) {
+                    images.add(image);
                     if (pending == null) {
                         break; // an empty file
                     }
@@ -197,8 +199,6 @@ public class GrabberSource implements FrameSource {
                     lastMillis = -1;
                     continue;
                 }
-                Mat image = images.take();
-                fileConverter.convert(frame).copyTo(image); // the grabber reuses the frame's buffer
                 if (originMicros < 0) {
                     originMicros = frame.timestamp;
                 }
@@ -282,11 +282,6 @@ public class GrabberSource implements FrameSource {
     @Override
     public double framesPerSecond() {
         return isLive() || !ownPace ? 0 : fileRate;
-    }
-
-    /** Video frames only: an FFmpeg source may also carry audio. */
-    private static Frame nextImage(FrameGrabber grabber) throws FrameGrabber.Exception {
-        return grabber instanceof FFmpegFrameGrabber ffmpeg ? ffmpeg.grabImage() : grabber.grab();
     }
 
     private static void closeQuietly(FrameGrabber grabber) {

@@ -68,8 +68,12 @@ public class DetectConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "senderDetection", lazy = true)
     public SenderDetection senderDetection(@PropertyInject("sightline.detector") String name, SenderIdentity identity,
                                            SightlineMetrics metrics, RepeatedWarnings warnings) {
+        int[] inside = SenderDetection.region(region, width, height);
+        if (name.trim().equals("none")) {
+            return new SenderDetection(null, inside);
+        }
         return new SenderDetection(runner(name, identity.device(), null, pool(1, "sightline-detector"), metrics, warnings),
-                SenderDetection.region(region, width, height));
+                inside);
     }
 
     @BindToRegistry(value = "receiverDetection", lazy = true)
@@ -120,7 +124,6 @@ public class DetectConfiguration implements CamelConfiguration {
                 yield new OnnxDetector(Path.of(onnxModel), onnxNames.isBlank() ? null : Path.of(onnxNames), onnxInputSize,
                         new OnnxDetector.Thresholds(onnxConfidence, onnxIou, maxDetections));
             }
-            case "none" -> new Detector.None();
             default -> throw new IllegalArgumentException(
                     "sightline.detector must be motion, person, cascade, onnx or none, was '" + name + "'");
         };

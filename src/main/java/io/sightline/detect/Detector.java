@@ -39,12 +39,4 @@ public interface Detector {
             }
         }
     }
-
-    /** {@code sightline.detector=none}: frames go out without detections. */
-    final class None implements Detector {
-        @Override
-        public List<Detection> detect(Mat image) {
-            return List.of();
-        }
-    }
 }

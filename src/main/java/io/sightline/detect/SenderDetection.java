@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Sender step of {@code capture}: the frame's metadata with what the detector found, the detector running on
- * its own thread ({@link DetectionRunner}), on the whole frame or on a region of interest.
+ * its own thread ({@link DetectionRunner}), on the whole frame or on a region of interest. Without a detector
+ * ({@code sightline.detector=none}) the frame goes on as it is: no copy of its image, no hand-off to a thread.
  */
 public class SenderDetection {
 
@@ -20,7 +21,10 @@ public class SenderDetection {
     /** The copy a run looks at: the capture's image is reused for the next frame. */
     private final Mat work = new Mat();
 
-    /** @param region {@code [x1, y1, x2, y2]} in frame pixels, or null for the whole frame */
+    /**
+     * @param runner null: no detector
+     * @param region {@code [x1, y1, x2, y2]} in frame pixels, or null for the whole frame
+     */
     public SenderDetection(DetectionRunner runner, int[] region) {
         this.runner = runner;
         this.region = region == null ? null : region.clone();
@@ -48,6 +52,9 @@ public class SenderDetection {
     }
 
     public FrameMeta annotate(@Body Mat image, @ExchangeProperty("frame") FrameMeta meta) {
+        if (runner == null) {
+            return meta;
+        }
         List<Detection> found = runner.detections(meta.stream(), meta.frame(), image.cols(), image.rows(), () -> {
             if (region == null) {
                 image.copyTo(work);
