@@ -19,6 +19,8 @@ public class SegmentPlanner {
     private long runFirstIndex;
     private long currentIndex = -1;
     private long currentFirst;
+    /** The current segment's name, made once per segment (not per frame: formatting showed in the profile). */
+    private String currentName;
 
     public SegmentPlanner(String streamId, long segmentMillis, long frameIntervalMillis) {
         this.streamId = streamId;
@@ -45,11 +47,12 @@ public class SegmentPlanner {
         if (index != currentIndex) {
             currentIndex = index;
             currentFirst = frame;
+            currentName = String.format("%s-%05d", streamId, index);
         }
         boolean last = endsRun || (offset + interval) / segmentMillis > index - runFirstIndex;
         if (endsRun) {
             runStart = -1;
         }
-        return new Placement(String.format("%s-%05d", streamId, index), currentFirst, last);
+        return new Placement(currentName, currentFirst, last);
     }
 }
