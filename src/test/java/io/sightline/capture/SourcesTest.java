@@ -5,6 +5,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sightline.Harness;
 import io.sightline.monitor.SightlineMetrics;
 import io.sightline.wire.FrameMeta;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +55,49 @@ class SourcesTest {
         assertThat(markers).containsExactly(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L, 3L, 4L, 0L, 1L);
         assertThat(times).containsExactly(0L, 50L, 100L, 150L, 200L, 0L, 50L, 100L, 150L, 200L, 0L, 50L); // the file's, at 20 fps
         assertThat(ends).containsExactly(false, false, false, false, true, false, false, false, false, true, false, false);
+    }
+
+    /**
+     * A file's frames reach capture exactly as JavaCV's own conversion gives them: at a width swscale converts in
+     * whole blocks (320), at one it does not (330: converted into the image itself, swscale wrote past its rows and
+     * the JVM died), and from raw BGR (no YUV conversion at all).
+     */
+    @Test
+    void everyPixelIsWhatJavaCvsOwnConversionGives() throws Exception {
+        Path rawBgr = dir.resolve("raw-330x240.avi");
+        try (SyntheticSource scene = new SyntheticSource(330, 240);
+             FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(rawBgr.toFile(), 330, 240, 0)) {
+            scene.open();
+            recorder.setFormat("avi");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_RAWVIDEO);
+            recorder.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            recorder.setFrameRate(20);
+            recorder.start();
+            OpenCVFrameConverter.ToMat toFrame = new OpenCVFrameConverter.ToMat();
+            for (int i = 0; i < 3; i++) {
+                recorder.record(toFrame.convert(scene.grab()));
+            }
+            recorder.stop();
+        }
+        for (Path file : List.of(Harness.markedVideo(dir, 3, 320, 240, 20), Harness.markedVideo(dir, 3, 330, 240, 20), rawBgr)) {
+            GrabberSource source = new GrabberSource(file.toString(), false, true, 0, 0, 20);
+            OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+            try (FFmpegFrameGrabber reference = new FFmpegFrameGrabber(file.toFile()); Mat difference = new Mat()) {
+                source.open();
+                reference.start();
+                for (int i = 0; i < 3; i++) {
+                    Mat ours = source.grab();
+                    Mat theirs = converter.convert(reference.grabImage());
+                    assertThat(ours.cols()).as("%s", file.getFileName()).isEqualTo(theirs.cols());
+                    assertThat(ours.rows()).as("%s", file.getFileName()).isEqualTo(theirs.rows());
+                    opencv_core.absdiff(ours, theirs, difference);
+                    assertThat(opencv_core.countNonZero(difference.reshape(1, 0)))
+                            .as("pixels that differ in frame %d of %s", i, file.getFileName()).isZero();
+                }
+            } finally {
+                source.close();
+            }
+        }
     }
 
     @Test
