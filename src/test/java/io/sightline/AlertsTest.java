@@ -88,8 +88,8 @@ class AlertsTest {
             assertThat(MonitoringTest.value(MonitoringTest.scrape(receiver), "sightline_alerts_unacknowledged")).isEqualTo(1.0);
         }
         // after a restart, and after retention deleted every segment, the alerts are still there as they were
-        deleteRecursively(dir.resolve("segments"));
-        deleteRecursively(dir.resolve("incoming"));
+        Harness.deleteTree(dir.resolve("segments"));
+        Harness.deleteTree(dir.resolve("incoming"));
         try (Sightline r = Sightline.start(receiver)) {
             List<JsonNode> kept = alerts(receiver);
             assertThat(kept).extracting(a -> a.path("frame").asLong()).containsExactly(403L, 10L);
@@ -163,11 +163,4 @@ class AlertsTest {
         });
     }
 
-    private static void deleteRecursively(Path path) throws Exception {
-        if (Files.exists(path)) {
-            try (Stream<Path> files = Files.walk(path)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 }

@@ -20,9 +20,13 @@ final class BenchReport {
         return lines.stream().anyMatch(l -> l.startsWith(prefix));
     }
 
-    /** Writes the lines to {@code target/<file>} and ends the benchmark's JVM (its child processes are stopped). */
-    void finish(String file) throws IOException {
+    /**
+     * Writes the lines to {@code target/<file>}, deletes the benchmark's {@code work} directory (its cases leave
+     * gigabytes of segments and logs) and ends the benchmark's JVM (its child processes are stopped).
+     */
+    void finish(String file, Path work) throws IOException {
         Files.write(Path.of("target", file), lines);
+        Harness.deleteTree(work);
         System.exit(0);
     }
 }

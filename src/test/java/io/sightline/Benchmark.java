@@ -74,6 +74,15 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("sightline-bench");
+        try {
+            runAll(work);
+        } finally {
+            Harness.deleteTree(work); // the cases leave gigabytes of segments and frame logs
+        }
+        System.exit(0);
+    }
+
+    private static void runAll(Path work) throws Exception {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         Benchmark bench = new Benchmark(work);
         Path vga = bench.h264Video(640, 480);
@@ -105,7 +114,6 @@ public final class Benchmark {
         bench.run("thin link", () -> bench.thinLink(0));
         bench.run("thin link loss", () -> bench.thinLink(5));
         bench.report();
-        System.exit(0);
     }
 
     private interface Case {

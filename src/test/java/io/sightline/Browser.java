@@ -34,6 +34,13 @@ final class Browser {
 
     private static ChromeDriver open(ChromeOptions options) throws IOException {
         Path profile = Files.createTempDirectory("sightline-chromium");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // the tests have quit their browsers by then
+            try {
+                Harness.deleteTree(profile);
+            } catch (IOException e) {
+                // a profile left in the temporary directory
+            }
+        }));
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

@@ -55,7 +55,7 @@ public final class ClusterBenchmark {
         bench.line("-".repeat(140));
         bench.local();
         bench.cluster();
-        bench.report.finish("cluster-benchmark.txt");
+        bench.report.finish("cluster-benchmark.txt", bench.work);
     }
 
     private void line(String text) {

@@ -56,7 +56,7 @@ public final class DetectBenchmark {
             }
         }
         if (!cases.contains("footprint")) {
-            bench.report.finish("bench-detect.txt");
+            bench.report.finish("bench-detect.txt", bench.work);
         }
         bench.footprint("default (Hawtio on)", List.of(), Map.of());
         bench.footprint("Hawtio off", List.of(), Map.of("sightline.hawtio.enabled", "false"));
@@ -69,7 +69,7 @@ public final class DetectBenchmark {
         edge.set(edge.size() - 1, "-XX:SharedArchiveFile=" + archive);
         bench.footprint("edge profile (bin/sightline: its JVM options + class-data archive)", edge,
                 Map.of("sightline.profile", "edge"));
-        bench.report.finish("bench-detect.txt");
+        bench.report.finish("bench-detect.txt", bench.work);
     }
 
     private void add(String line) {

@@ -57,12 +57,17 @@ public final class ReviewBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        ReviewBenchmark bench = new ReviewBenchmark(Files.createTempDirectory("sightline-review-bench"));
-        bench.line(String.format(Locale.ROOT, "%-58s | %12s | %s", "case", "median", "notes"));
-        bench.line("-".repeat(130));
-        bench.index();
-        bench.playback();
-        Files.write(Path.of("target", "review-benchmark.txt"), bench.lines);
+        Path work = Files.createTempDirectory("sightline-review-bench");
+        try {
+            ReviewBenchmark bench = new ReviewBenchmark(work);
+            bench.line(String.format(Locale.ROOT, "%-58s | %12s | %s", "case", "median", "notes"));
+            bench.line("-".repeat(130));
+            bench.index();
+            bench.playback();
+            Files.write(Path.of("target", "review-benchmark.txt"), bench.lines);
+        } finally {
+            Harness.deleteTree(work); // ~1 GB of index and segments
+        }
         System.exit(0);
     }
 
