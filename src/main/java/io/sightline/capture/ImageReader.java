@@ -23,9 +23,10 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
  * Reads a grabber's video frames into images of the caller's. An FFmpeg grabber hands out each picture as
  * decoded ({@link #decodedPictures}) and it is converted to BGR straight into the caller's image: one pass over
  * the pixels, where JavaCV's own conversion into its buffer and a copy out of it (the buffer is reused) took two.
- * swscale's fast converters write whole blocks of pixels (8 at a time on x86), so a width that is not a multiple of
- * {@value #BLOCK_PIXELS} is converted into a wider image and its frame-wide part copied out (JavaCV pads its own
- * buffer for the same reason). A webcam's frame is copied. Used by one thread at a time; {@link #close} frees the converter.
+ * swscale's fast converters write whole blocks of pixels (8 at a time on x86), so a width that is not a multiple
+ * of {@value #BLOCK_PIXELS} is converted into a wider image and its frame-wide part copied out (JavaCV pads its
+ * own buffer for the same reason). A webcam's frame is copied. Used by one thread at a time; {@link #close} frees
+ * the converter.
  */
 final class ImageReader implements AutoCloseable {
 
