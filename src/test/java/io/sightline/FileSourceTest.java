@@ -1,6 +1,7 @@
 package io.sightline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.component.scheduler.SchedulerEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -62,6 +64,28 @@ class FileSourceTest {
             assertThat(segmentsByFirstFrame(dir, "once-cam").keySet()).containsExactly(0L, 24L, 48L);
             // each run starts a segment of its own
             assertThat(segmentsByFirstFrame(dir, "loop-cam").keySet()).startsWith(0L, 24L, 48L, 60L, 84L, 108L, 120L);
+        }
+    }
+
+    /**
+     * The capture scheduler's period is in nanoseconds: a file sent as fast as it goes (4,000 fps asked) is not held
+     * to a tick per millisecond, and a 24 fps file at its own pace ticks every 41,666,666 ns (never slower than it).
+     */
+    @Test
+    void theCaptureSchedulerTicksInNanoseconds() throws Exception {
+        Path video = Harness.markedVideo(dir, 24, 160, 120, 24);
+        Map<String, String> receiver = Harness.receiver(dir.resolve("data"));
+        Map<String, String> flatOut = Harness.sender(receiver, "fast-cam", video.toString());
+        flatOut.put("sightline.source.file-pace", "capture");
+        flatOut.put("sightline.capture.fps", "4000");
+        Map<String, String> ownPace = Harness.sender(receiver, "paced-cam", video.toString());
+        try (Sightline fast = Sightline.start(flatOut); Sightline paced = Sightline.start(ownPace)) {
+            for (var expected : Map.of(fast, 250_000L, paced, 41_666_666L).entrySet()) {
+                SchedulerEndpoint capture = (SchedulerEndpoint) expected.getKey().context().getRoute("capture").getEndpoint();
+                assertThat(capture.getTimeUnit()).isEqualTo(TimeUnit.NANOSECONDS);
+                assertThat(capture.getDelay()).isEqualTo(expected.getValue());
+                assertThat(capture.isUseFixedDelay()).as("fixed rate").isFalse();
+            }
         }
     }
 

@@ -19,9 +19,9 @@ import java.util.function.Supplier;
 
 /**
  * Sending roles: who this sender is, the frame source and the capture processor, JPEG encoding, event clips and
- * the source's readiness check; and the {@code capture-period-ms} placeholder function the capture timer uses
- * ({@code {{capture-period-ms:synthetic}}} is 50 at 20 fps): 1000 / {@code sightline.capture.fps}, or for a
- * video file its own frame interval, so a file plays at its own rate.
+ * the source's readiness check; and the {@code capture-period-ns} placeholder function the capture scheduler uses
+ * ({@code {{capture-period-ns:synthetic}}} is 50000000 at 20 fps): 10^9 / {@code sightline.capture.fps}
+ * nanoseconds, or for a video file its own frame interval, so a file plays at its own rate.
  */
 public class CaptureConfiguration implements CamelConfiguration {
 
@@ -96,7 +96,7 @@ public class CaptureConfiguration implements CamelConfiguration {
         context.getPropertiesComponent().addPropertiesFunction(new PropertiesFunction() {
             @Override
             public String getName() {
-                return "capture-period-ms";
+                return "capture-period-ns";
             }
 
             @Override
@@ -105,11 +105,9 @@ public class CaptureConfiguration implements CamelConfiguration {
                 boolean ownPace = ownPace(context.resolvePropertyPlaceholders("{{sightline.source.file-pace}}"));
                 double fileRate = ownPace && !location.equalsIgnoreCase("synthetic") && GrabberSource.isFile(location)
                         ? GrabberSource.fileFrameRate(location) : 0;
-                if (fileRate > 0 && fileRate < 1000) {
-                    return String.valueOf(Math.max(1, (long) Math.floor(1000 / fileRate))); // never slower than the file
-                }
-                return String.valueOf(framePeriodMillis(Double.parseDouble(context.resolvePropertyPlaceholders(
-                        "{{sightline.capture.fps}}").trim())));
+                double rate = fileRate > 0 && fileRate < 1000 ? fileRate : Double.parseDouble(context.resolvePropertyPlaceholders(
+                        "{{sightline.capture.fps}}").trim());
+                return String.valueOf(framePeriodNanos(rate));
             }
         });
     }
@@ -120,6 +118,11 @@ public class CaptureConfiguration implements CamelConfiguration {
             case "capture" -> false;
             default -> throw new IllegalArgumentException("sightline.source.file-pace must be file or capture, was '" + pace + "'");
         };
+    }
+
+    /** Never slower than asked: a 29.97 fps file ticks every 33,366,666 ns. */
+    static long framePeriodNanos(double framesPerSecond) {
+        return Math.max(1, (long) Math.floor(1e9 / framesPerSecond));
     }
 
     static long framePeriodMillis(double framesPerSecond) {
