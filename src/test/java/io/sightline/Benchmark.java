@@ -51,6 +51,8 @@ public final class Benchmark {
     private static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.max-warm-up-seconds", 90);
     private static final int WARM_UP_WINDOW_SECONDS = 5;
     private static final int VIDEO_FRAMES = 300;
+    /** The second ffmpeg listener: the stream copied into a file, as Sightline's receiver stores it. */
+    private static final String COPYING_LISTENER = "copying listener: ffmpeg -c:v copy into Matroska, ";
     /** Runs of the cases measured against ffmpeg and the raw encode ({@code -Dbench.repeats}). */
     private static final int REPEATS = Integer.getInteger("bench.repeats", 3);
 
@@ -211,26 +213,36 @@ public final class Benchmark {
     /**
      * ffmpeg streaming the same file as MJPEG over HTTP POST into an ffmpeg listener, as fast as it can: a short
      * run of three loops finds its rate, then the measured run loops the file for about {@link #MEASURE_SECONDS},
-     * so ffmpeg's start and the listener's set-up are a small part of it.
+     * so ffmpeg's start and the listener's set-up are a small part of it. The listener writes to {@code -f null},
+     * which decodes every JPEG; a second listener copies the stream into a Matroska file instead, as Sightline's
+     * receiver does (without its syncs and checks), to show what the decoding costs.
      */
     private void ffmpegMjpegOverHttp(Path video) throws Exception {
         if (!onPath("ffmpeg")) {
             rows.add(new Row("reference", "ffmpeg MJPEG over HTTP, " + size(video), 0, null, null, "ffmpeg not installed"));
             return;
         }
-        double[] probe = ffmpegRun(video, 3);
+        String decoding = "-f null -";
+        double[] probe = ffmpegRun(video, 3, decoding);
         int loops = (int) Math.max(3, Math.ceil(probe[0] * MEASURE_SECONDS / VIDEO_FRAMES));
-        double[] measured = ffmpegRun(video, loops);
+        double[] measured = ffmpegRun(video, loops, decoding);
         rows.add(new Row("reference", "ffmpeg MJPEG over HTTP POST → ffmpeg listener, " + size(video), measured[0],
                 measured[1], measured[2], String.format(Locale.ROOT, "ffmpeg -q:v 4, %d loops (three loops: %.0f fps)",
                         loops, probe[0])));
+        Path copy = Files.createTempFile(work, "listener", ".mkv");
+        double[] copying = ffmpegRun(video, loops, "-c:v copy -f matroska -y " + copy);
+        rows.add(new Row("reference", COPYING_LISTENER + size(video), copying[0], copying[1], copying[2],
+                "-c:v copy, no decoding"));
     }
 
-    /** One ffmpeg sender and listener over {@code loops} passes of the file: frames/s, and each one's CPU per frame. */
-    private static double[] ffmpegRun(Path video, int loops) throws Exception {
+    /**
+     * One ffmpeg sender and listener over {@code loops} passes of the file, the listener writing {@code output}:
+     * frames/s, and each one's CPU per frame.
+     */
+    private static double[] ffmpegRun(Path video, int loops, String output) throws Exception {
         int port = Harness.freeTcpPort();
         Process listener = shell("ffmpeg -nostdin -loglevel error -f mjpeg -listen 1 -i http://127.0.0.1:" + port
-                + "/ -f null -; times");
+                + "/ " + output + "; times");
         // the listener takes exactly one connection, so it is not probed: it gets a moment to open its port
         TimeUnit.MILLISECONDS.sleep(1500);
         long start = System.nanoTime();
@@ -720,8 +732,12 @@ public final class Benchmark {
         // references by size and run; a row measured once compares with the last run's
         Map<String, Row> ffmpeg = new HashMap<>();
         Map<String, Row> raw = new HashMap<>();
+        Map<String, Row> copyingListener = new HashMap<>();
         for (Row r : rows) {
-            if (r.workload().startsWith("ffmpeg") && r.fps() > 0) {
+            if (r.workload().startsWith(COPYING_LISTENER)) {
+                copyingListener.put(sizeOf(r.workload()) + "#" + r.run(), r);
+                copyingListener.put(sizeOf(r.workload()) + "#0", r);
+            } else if (r.workload().startsWith("ffmpeg") && r.fps() > 0) {
                 ffmpeg.put(sizeOf(r.workload()) + "#" + r.run(), r);
                 ffmpeg.put(sizeOf(r.workload()) + "#0", r);
             } else if (r.workload().startsWith("raw")) {
@@ -742,12 +758,15 @@ public final class Benchmark {
             Row ff = ffmpeg.get(size + "#" + r.run());
             Row rawRow = raw.get(size + "#" + r.run());
             Row listener = ffmpeg.get("640x480#" + r.run());
+            Row copier = copyingListener.get("640x480#" + r.run());
             if (r.section().equals("sender") && ff != null && rawRow != null) {
                 notes = String.format(Locale.ROOT, "%.2f× ffmpeg fps, %.2f× ffmpeg sender CPU, %.2f× raw-encode fps",
                         r.fps() / ff.fps(), r.senderCpuMs() / ff.senderCpuMs(), r.fps() / rawRow.fps());
             } else if (r.section().equals("receiver") && r.workload().contains("copy") && listener != null
                     && r.receiverCpuMs() != null) {
-                notes = String.format(Locale.ROOT, "%.2f× ffmpeg listener CPU%s", r.receiverCpuMs() / listener.receiverCpuMs(),
+                notes = String.format(Locale.ROOT, "%.2f× ffmpeg listener CPU%s%s", r.receiverCpuMs() / listener.receiverCpuMs(),
+                        copier == null ? "" : String.format(Locale.ROOT, " (%.1f× the copying listener's)",
+                                r.receiverCpuMs() / copier.receiverCpuMs()),
                         notes.isEmpty() ? "" : "; " + notes);
             }
             if (r.run() > 0 && (r.section().equals("sender") || r.section().equals("receiver"))) {
