@@ -230,7 +230,12 @@ public final class Benchmark {
                 measured[1], measured[2], String.format(Locale.ROOT, "ffmpeg -q:v 4, %d loops (three loops: %.0f fps)",
                         loops, probe[0])));
         Path copy = Files.createTempFile(work, "listener", ".mkv");
-        double[] copying = ffmpegRun(video, loops, "-c:v copy -f matroska -y " + copy);
+        double[] copying;
+        try {
+            copying = ffmpegRun(video, loops, "-c:v copy -f matroska -y " + copy);
+        } finally {
+            Files.deleteIfExists(copy); // hundreds of MB
+        }
         rows.add(new Row("reference", COPYING_LISTENER + size(video), copying[0], copying[1], copying[2],
                 "-c:v copy, no decoding"));
     }
@@ -242,20 +247,40 @@ public final class Benchmark {
     private static double[] ffmpegRun(Path video, int loops, String output) throws Exception {
         int port = Harness.freeTcpPort();
         Process listener = shell("ffmpeg -nostdin -loglevel error -f mjpeg -listen 1 -i http://127.0.0.1:" + port
-                + "/ " + output + "; times");
-        // the listener takes exactly one connection, so it is not probed: it gets a moment to open its port
-        TimeUnit.MILLISECONDS.sleep(1500);
-        long start = System.nanoTime();
-        // -q:v 4 is ffmpeg's MJPEG scale for roughly the size of OpenCV's q80 (see the KB/frame column)
-        Process sender = shell("ffmpeg -nostdin -loglevel error -stream_loop " + (loops - 1) + " -i " + video
-                + " -f mjpeg -q:v 4 -method POST http://127.0.0.1:" + port + "/; times");
-        String senderTimes = new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        sender.waitFor(5, TimeUnit.MINUTES);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        String listenerTimes = new String(listener.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        listener.waitFor(1, TimeUnit.MINUTES);
-        int frames = VIDEO_FRAMES * loops;
-        return new double[] {frames / seconds, childCpuMillis(senderTimes) / frames, childCpuMillis(listenerTimes) / frames};
+                + "/ " + output + "; status=$?; times; exit $status");
+        try {
+            // the listener takes exactly one connection, so it is not probed: it gets a moment to open its port
+            TimeUnit.MILLISECONDS.sleep(1500);
+            long start = System.nanoTime();
+            // -q:v 4 is ffmpeg's MJPEG scale for roughly the size of OpenCV's q80 (see the KB/frame column)
+            String senderTimes = finish(shell("ffmpeg -nostdin -loglevel error -stream_loop " + (loops - 1) + " -i "
+                    + video + " -f mjpeg -q:v 4 -method POST http://127.0.0.1:" + port + "/; status=$?; times; exit $status"),
+                    "ffmpeg sender", 5);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String listenerTimes = finish(listener, "ffmpeg listener", 1);
+            int frames = VIDEO_FRAMES * loops;
+            return new double[] {frames / seconds, childCpuMillis(senderTimes) / frames, childCpuMillis(listenerTimes) / frames};
+        } finally {
+            kill(listener);
+        }
+    }
+
+    /** The shell and the ffmpeg it started. */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    /** What {@code times} printed once the process ended with status 0 within {@code minutes}; else it is killed. */
+    private static String finish(Process process, String what, int minutes) throws Exception {
+        if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
+            kill(process);
+            throw new IllegalStateException(what + " did not end within " + minutes + " min");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(what + " failed with status " + process.exitValue());
+        }
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     // ---- Sightline ---------------------------------------------------------------------------------------
