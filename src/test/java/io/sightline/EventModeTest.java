@@ -61,7 +61,7 @@ class EventModeTest {
             long preRoll = firstDetection - segment.get("firstFrame").asLong();
             long postRoll = segment.get("lastFrame").asLong() - lastDetection;
             System.out.printf("EVENT pre-roll %d frames, post-roll %d frames (20 fps: 60 and 100 nominal)%n", preRoll, postRoll);
-            // the capture timer ticks every 50 ms; a late tick can shift a frame across the pre/post-roll edge
+            // the capture scheduler ticks every 50 ms; a late tick can shift a frame across the pre/post-roll edge
             assertThat(preRoll).isBetween(58L, 61L);
             assertThat(postRoll).isBetween(99L, 101L);
             // the decoded segment holds every frame of the event

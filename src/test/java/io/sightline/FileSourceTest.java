@@ -85,6 +85,7 @@ class FileSourceTest {
                 assertThat(capture.getTimeUnit()).isEqualTo(TimeUnit.NANOSECONDS);
                 assertThat(capture.getDelay()).isEqualTo(expected.getValue());
                 assertThat(capture.isUseFixedDelay()).as("fixed rate").isFalse();
+                assertThat(capture.getInitialDelay()).as("the first frame at once").isZero();
             }
         }
     }

@@ -120,7 +120,7 @@ public class CaptureConfiguration implements CamelConfiguration {
         };
     }
 
-    /** Never slower than asked: a 29.97 fps file ticks every 33,366,666 ns. */
+    /** Never slower than asked: a 30000/1001 fps file ticks every 33,366,666 ns. */
     static long framePeriodNanos(double framesPerSecond) {
         return Math.max(1, (long) Math.floor(1e9 / framesPerSecond));
     }

@@ -16,7 +16,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
- * Called on every timer tick: the next frame (an OpenCV {@link Mat} at the configured size) with its
+ * Called on every tick of the capture scheduler: the next frame (an OpenCV {@link Mat} at the configured size) with its
  * {@link FrameMeta}, or {@code null} when there is none this tick. A live source's frame is timed by the clock
  * when it is captured; a file's by its own timestamps from the start of its run (a 24 fps file is recorded at
  * 24 fps), and it is not let out before its time. A source that fails is closed and reopened with exponential

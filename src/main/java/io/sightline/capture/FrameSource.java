@@ -30,7 +30,7 @@ public interface FrameSource extends AutoCloseable {
         return false;
     }
 
-    /** The source's own frame rate (a file's), or 0 when frames come as the capture timer asks. */
+    /** The source's own frame rate (a file's), or 0 when frames come as the capture scheduler asks. */
     default double framesPerSecond() {
         return 0;
     }

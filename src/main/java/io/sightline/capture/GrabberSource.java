@@ -64,7 +64,7 @@ public class GrabberSource implements FrameSource {
     private Mat spare = new Mat();
     private boolean fresh;
 
-    /** @param ownPace a file is timed by its own timestamps (false: by the clock, as the capture timer reads it) */
+    /** @param ownPace a file is timed by its own timestamps (false: by the clock, as the capture scheduler reads it) */
     public GrabberSource(String location, boolean loop, boolean ownPace, int width, int height, double fps) {
         this.location = location;
         this.loop = loop;
