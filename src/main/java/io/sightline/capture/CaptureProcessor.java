@@ -79,6 +79,9 @@ public class CaptureProcessor {
             Mat image;
             try {
                 image = source.grab();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the route is being stopped while this tick waits for a frame
+                return null;
             } catch (Exception e) {
                 fail("reading from " + source.describe() + " failed: " + e.getMessage());
                 return null;

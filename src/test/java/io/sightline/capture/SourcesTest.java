@@ -163,6 +163,20 @@ class SourcesTest {
         assertThat(capture.isOpen()).isFalse();
     }
 
+    /** Stopping the capture route interrupts a tick that waits for a frame: the source stays open, nothing is lost. */
+    @Test
+    void anInterruptedTickLeavesTheSourceOpenAndTheNextTickGetsTheFrame() throws Exception {
+        String file = video(3).toString();
+        CaptureProcessor capture = new CaptureProcessor(() -> new GrabberSource(file, false, false, 320, 240, 20),
+                "cam", "s", new SegmentPlanner("s", 10_000, 50), 320, 240, METRICS);
+        Thread.currentThread().interrupt();
+        assertThat(capture.capture()).isNull();
+        assertThat(Thread.interrupted()).as("the interrupt is kept for the scheduler").isTrue();
+        assertThat(capture.isOpen()).isTrue();
+        assertThat(FrameMarker.read(capture.capture().image())).isZero(); // the source's own image: not closed here
+        capture.close();
+    }
+
     @Test
     void aCapturedFrameCarriesItsKeyAndSegment() throws Exception {
         CaptureProcessor capture = new CaptureProcessor(() -> new SyntheticSource(640, 480), "cam", "s",
