@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  */
 public class CaptureConfiguration implements CamelConfiguration {
 
+    /**
+     * A file that says it has this many frames per second or more is believed to report its container's time base
+     * (e.g. 90000) rather than its rate: it is paced at {@code sightline.capture.fps} instead.
+     */
+    private static final double MAX_FILE_RATE = 1000;
+
     @PropertyInject("sightline.capture.fps")
     private double fps;
     @PropertyInject("sightline.capture.width")
@@ -105,7 +111,7 @@ public class CaptureConfiguration implements CamelConfiguration {
                 boolean ownPace = ownPace(context.resolvePropertyPlaceholders("{{sightline.source.file-pace}}"));
                 double fileRate = ownPace && !location.equalsIgnoreCase("synthetic") && GrabberSource.isFile(location)
                         ? GrabberSource.fileFrameRate(location) : 0;
-                double rate = fileRate > 0 && fileRate < 1000 ? fileRate : Double.parseDouble(context.resolvePropertyPlaceholders(
+                double rate = fileRate > 0 && fileRate < MAX_FILE_RATE ? fileRate : Double.parseDouble(context.resolvePropertyPlaceholders(
                         "{{sightline.capture.fps}}").trim());
                 return String.valueOf(framePeriodNanos(rate));
             }
