@@ -40,12 +40,14 @@ import java.util.function.LongSupplier;
  *   {@link #PROBE_PER_SECOND} of itself per second (at least {@link #PROBE_MIN_BPS}), but never above
  *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.
  *   After a stall that ended without a queue (a retransmission timeout looks the same as a rate that fell) by
- *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until the first
- *   request answered after a queue delay of {@link #QUEUE_LOW_NANOS} or more.</li>
+ *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until
+ *   {@link #QUEUED_ANSWERS} answers in a row came after a queue delay of {@link #QUEUE_LOW_NANOS} or more (one
+ *   answer held up by a lost packet's retransmission is no queue: on a lossy link one in a few is).</li>
  * </ul>
- * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to the recent delivery
- * rate if it is above it (not while a stall's cut is being corrected: the answers that come then are the burst the
- * stall held back). It stays within [{@code minBps}, {@code maxBps}].
+ * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to what the link carries
+ * now, as for a back-off, if it is above it (the one sample of the last half second may be a retransmission late; not
+ * while a stall's cut is being corrected: the answers that come then are the burst the stall held back). It stays
+ * within [{@code minBps}, {@code maxBps}].
  */
 public class LinkEstimate {
 
@@ -64,6 +66,7 @@ public class LinkEstimate {
     static final long BACKOFF_HOLD_NANOS = 250_000_000L;
     static final double PROBE_PER_SECOND = 0.12;
     static final double PROBE_AFTER_STALL_PER_SECOND = 1.0;
+    static final int QUEUED_ANSWERS = 3;
     static final double PROBE_MIN_BPS = 64_000;
     static final double PROBE_CEILING = 1.2;
 
@@ -111,6 +114,8 @@ public class LinkEstimate {
     private double estimateBeforeStall;
     /** From the end of a stall until a queue forms: probing fast (see update). */
     private boolean probingAfterStall;
+    /** Answers in a row that came after a queue delay of {@link #QUEUE_LOW_NANOS} or more. */
+    private int queuedInARow;
     // windows kept as monotonic deques (first element: the window's extreme) and a running sum: each step is
     // constant time however many requests a second go out
     private final ArrayDeque<Sample> maxRates = new ArrayDeque<>();
@@ -180,11 +185,12 @@ public class LinkEstimate {
         addExtreme(best, now, latency, MIN_WINDOW_NANOS);
         long queue = latency - (long) best.peekFirst().value();
         addExtreme(minQueueDelays, now, queue, DELAY_WINDOW_NANOS);
+        queuedInARow = queue >= QUEUE_LOW_NANOS ? queuedInARow + 1 : 0;
         if (queue < QUEUE_LOW_NANOS && recovering) {
             recovering = false; // what a stall left in flight has drained
             probingAfterStall = true;
-        } else if (queue >= QUEUE_LOW_NANOS) {
-            probingAfterStall = false; // the first request that queued ends the fast probe, before the window shows it
+        } else if (queuedInARow >= QUEUED_ANSWERS) {
+            probingAfterStall = false; // a queue ends the fast probe, before the window shows it
         }
         update(now, false);
     }
@@ -300,13 +306,13 @@ public class LinkEstimate {
         long queue = queueDelayNanos();
         prune(maxRecentFullRates, now, RECENT_RATE_NANOS);
         double recent = maxRecentFullRates.isEmpty() ? 0 : -maxRecentFullRates.peekFirst().value();
+        double carried = Math.max(recent, throughputBps(now));
         // nothing answered for a while, and a request waits far longer than its size takes: the link carries
         // (next to) nothing now. Not one request held up by a lost packet while the others get through
         boolean stalled = waitingNanos(now) > STALL_NANOS && now - deliveredAt > STALL_NANOS;
         if ((failure || stalled || queue > QUEUE_HIGH_NANOS) && now - lastBackoff >= BACKOFF_HOLD_NANOS) {
             // down to a share of what the link carries now: the recent sample that filled the path, or what was
             // acknowledged in the last second; without either (or after a failure), of the estimate itself
-            double carried = Math.max(recent, throughputBps(now));
             double target = BACKOFF * (carried > 0 && !failure ? carried : estimate);
             if (stalled) {
                 if (!recovering) {
@@ -330,7 +336,7 @@ public class LinkEstimate {
             lastBackoff = now;
             probingAfterStall = false;
         } else if (!failure && !recovering && queue >= QUEUE_LOW_NANOS && recent > 0) {
-            estimate = Math.min(estimate, recent); // a queue is forming: no more than gets through
+            estimate = Math.min(estimate, carried); // a queue is forming: no more than gets through
             probingAfterStall = false;
         } else if (!failure && queue < QUEUE_LOW_NANOS && elapsedSeconds > 0) {
             // gently, within what the link was seen to carry; after a stall (a lost packet's retransmission

@@ -1,6 +1,8 @@
 package io.sightline.delivery;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -161,8 +163,13 @@ class LinkEstimateTest {
                 + " at its end (200 kB in half a second) is not the link's rate", cut).isBetween(0.7 * 1_000_000, 1.0 * 1_000_000);
     }
 
-    @Test
-    void aStallThatEndsWithoutAQueueWasALostPacketAndTheEstimateReturnsFast() {
+    /**
+     * After the stall every {@code heldEvery}-th answer comes a fast retransmission late (110 ms): on a lossy
+     * link that is no queue, and does not end the fast probe. {@code Integer.MAX_VALUE}: no loss.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {Integer.MAX_VALUE, 3})
+    void aStallThatEndsWithoutAQueueWasALostPacketAndTheEstimateReturnsFast(int heldEvery) {
         long[] now = {0};
         LinkEstimate estimate = new LinkEstimate(3_000_000, 200_000, 100_000_000, () -> now[0]);
         answeredInTime(estimate, now, 20);
@@ -171,9 +178,38 @@ class LinkEstimateTest {
         advance(estimate, now, 1200); // the only request in flight waits for a retransmission timeout
         double cut = estimate.bps();
         estimate.acknowledged(lost);
-        answeredInTime(estimate, now, 38); // 3 s without a queue anywhere
+        for (int i = 1; i <= 30; i++) { // about 3 s, the path's own time (80 ms) or a retransmission more
+            LinkEstimate.Sent s = estimate.sending(25_000);
+            now[0] += (i % heldEvery == 0 ? 190 : 80) * MS;
+            estimate.acknowledged(s);
+        }
         assertThat(cut).as("cut while it stalled").isLessThan(0.5 * before);
         assertThat(estimate.bps()).as("3 s after, from %.0f", cut).isGreaterThanOrEqualTo(0.8 * before);
+    }
+
+    /**
+     * While a queue forms the estimate comes down to what the link carries; on a lossy link the one sample of the
+     * last half second that filled the path may be a retransmission late, and the bytes acknowledged in the last
+     * second say the link carries more.
+     */
+    @Test
+    void inAFormingQueueOneLateSampleIsNotWhatTheLinkCarries() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(2_000_000, 200_000, 100_000_000, () -> now[0]);
+        for (int i = 0; i < 27; i++) { // 30 kB take 80 ms; then a queue of 60 ms forms, one request at a time
+            LinkEstimate.Sent s = estimate.sending(30_000);
+            now[0] += (i < 20 ? 80 : 140) * MS;
+            estimate.acknowledged(s);
+        }
+        double before = estimate.bps();
+        LinkEstimate.Sent other = estimate.sending(30_000);
+        LinkEstimate.Sent late = estimate.sending(30_000); // sent with the path full: its sample counts
+        now[0] += 390 * MS; // a retransmission late: its sample says 30 kB in 390 ms, 0.62 Mbit/s
+        estimate.acknowledged(late);
+        estimate.acknowledged(other);
+        assertThat(estimate.queueDelayNanos()).as("a queue forming").isBetween(30 * MS, 100 * MS);
+        assertThat(estimate.bps()).as("from %.0f; the last second acknowledged 210 kB", before)
+                .isBetween(1_300_000.0, before);
     }
 
     /**
