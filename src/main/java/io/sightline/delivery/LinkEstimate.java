@@ -21,8 +21,10 @@ import java.util.function.LongSupplier;
  *   <li><b>Queue delay</b>: a request's queue delay is its time to acknowledgement less the smallest of the last
  *   {@link #MIN_WINDOW_NANOS} for requests of its size (within {@link #SIZE_CLASS_RATIO}: the path's own round
  *   trip and transfer time, so a large frame among small ones is no queue); the queue delay is the smallest of
- *   the last {@link #DELAY_WINDOW_NANOS}: how long every request now waits in a queue somewhere. The smallest,
- *   not the median: a request held up by a lost packet (TCP retransmits it) is no queue.</li>
+ *   the last {@link #DELAY_WINDOW_NANOS}, and of at least the last {@link #QUEUED_ANSWERS} answers: how long
+ *   every request now waits in a queue somewhere. The smallest, not the median: a request held up by a lost
+ *   packet (TCP retransmits it) is no queue - nor is it when a sender with little to send has only that one
+ *   answer in the window.</li>
  *   <li><b>Stall</b>: the oldest unanswered request has waited {@link #STALL_NANOS} longer than the path's own
  *   time for its size (more than a TCP retransmission costs), and nothing was answered for as long: the link
  *   carries (next to) nothing since a moment ago, and this shows before any answer does.</li>
@@ -114,8 +116,9 @@ public class LinkEstimate {
     private double estimateBeforeStall;
     /** From the end of a stall until a queue forms: probing fast (see update). */
     private boolean probingAfterStall;
-    /** Answers in a row that came after a queue delay of {@link #QUEUE_LOW_NANOS} or more. */
-    private int queuedInARow;
+    /** The queue delays of the last {@link #QUEUED_ANSWERS} answers (the oldest overwritten), and answers so far. */
+    private final long[] lastQueueDelays = new long[QUEUED_ANSWERS];
+    private long answers;
     // windows kept as monotonic deques (first element: the window's extreme) and a running sum: each step is
     // constant time however many requests a second go out
     private final ArrayDeque<Sample> maxRates = new ArrayDeque<>();
@@ -185,11 +188,11 @@ public class LinkEstimate {
         addExtreme(best, now, latency, MIN_WINDOW_NANOS);
         long queue = latency - (long) best.peekFirst().value();
         addExtreme(minQueueDelays, now, queue, DELAY_WINDOW_NANOS);
-        queuedInARow = queue >= QUEUE_LOW_NANOS ? queuedInARow + 1 : 0;
+        lastQueueDelays[(int) (answers++ % QUEUED_ANSWERS)] = queue;
         if (queue < QUEUE_LOW_NANOS && recovering) {
             recovering = false; // what a stall left in flight has drained
             probingAfterStall = true;
-        } else if (queuedInARow >= QUEUED_ANSWERS) {
+        } else if (answers >= QUEUED_ANSWERS && smallestOfLastAnswers() >= QUEUE_LOW_NANOS) {
             probingAfterStall = false; // a queue ends the fast probe, before the window shows it
         }
         update(now, false);
@@ -250,12 +253,21 @@ public class LinkEstimate {
 
     /**
      * The smallest queue delay (time to acknowledgement less the smallest of the last ten seconds for requests of
-     * its size) of the last half second, ns; 0 without.
+     * its size) of the last half second, and of the last {@link #QUEUED_ANSWERS} answers if that had fewer; 0
+     * without an answer in the last half second (an idle sender measures no queue).
      */
     public synchronized long queueDelayNanos() {
-        long now = nanos.getAsLong();
-        prune(minQueueDelays, now, DELAY_WINDOW_NANOS);
-        return minQueueDelays.isEmpty() ? 0 : (long) minQueueDelays.peekFirst().value();
+        prune(minQueueDelays, nanos.getAsLong(), DELAY_WINDOW_NANOS);
+        return minQueueDelays.isEmpty() ? 0 : Math.min(smallestOfLastAnswers(), (long) minQueueDelays.peekFirst().value());
+    }
+
+    /** The smallest queue delay of the last {@link #QUEUED_ANSWERS} answers (of all, before there were as many). */
+    private long smallestOfLastAnswers() {
+        long smallest = Long.MAX_VALUE;
+        for (int i = 0; i < Math.min(answers, QUEUED_ANSWERS); i++) {
+            smallest = Math.min(smallest, lastQueueDelays[i]);
+        }
+        return smallest;
     }
 
     /**

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,13 +26,27 @@ class LinkEstimateTest {
         long now;
         double rateBps;
         long busyUntil;
-        final LinkEstimate estimate = new LinkEstimate(2_000_000, 200_000, 100_000_000, () -> now);
+        final LinkEstimate estimate;
         final PriorityQueue<long[]> acks = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
         final List<LinkEstimate.Sent> sent = new ArrayList<>();
         long nextSend;
         /** Every {@code bigEvery}-th request is {@code bigBytes} (a full-quality archive frame), the others 25 kB. */
         int bigEvery = Integer.MAX_VALUE;
         int bigBytes;
+        /** Each way the path takes 50 ms, and up to {@code jitterMs} more or less (seeded: the same every run). */
+        long jitterMs;
+        final Random random = new Random(14);
+        /** Every {@code lateEvery}-th answer comes {@code lateMs} late: a lost packet's retransmission timeout. */
+        int lateEvery = Integer.MAX_VALUE;
+        long lateMs;
+
+        Link() {
+            this(2_000_000);
+        }
+
+        Link(double initialBps) {
+            estimate = new LinkEstimate(initialBps, 200_000, 100_000_000, () -> now);
+        }
 
         /** Runs until {@code untilMs}, with the link at {@code mbps}; returns the estimate at each 100 ms, Mbit/s. */
         List<Double> run(double mbps, long untilMs) {
@@ -48,10 +63,11 @@ class LinkEstimateTest {
                 if (now >= nextSend && estimate.inFlightBytes() + bytes <= Math.max(window, 2 * bytes)) {
                     LinkEstimate.Sent s = estimate.sending(bytes);
                     sent.add(s);
-                    long arrive = now + 50 * MS;
+                    long arrive = now + oneWay();
                     long start = Math.max(arrive, busyUntil);
                     busyUntil = start + (long) (bytes * 8e9 / rateBps);
-                    acks.add(new long[] {busyUntil + 50 * MS, sent.size() - 1});
+                    long late = sent.size() % lateEvery == 0 ? lateMs * MS : 0;
+                    acks.add(new long[] {busyUntil + oneWay() + late, sent.size() - 1});
                     nextSend = now + (long) (bytes * 8e9 / bps);
                 }
                 if (now >= nextTrace) {
@@ -61,6 +77,10 @@ class LinkEstimateTest {
                 now += MS;
             }
             return trace;
+        }
+
+        private long oneWay() {
+            return 50 * MS + (jitterMs == 0 ? 0 : (long) ((random.nextDouble() * 2 - 1) * jitterMs * MS));
         }
     }
 
@@ -113,6 +133,22 @@ class LinkEstimateTest {
         List<Double> eight = link.run(8, 40_000);
         System.out.println("ESTIMATE 8 Mbit/s, mixed sizes " + summary(eight));
         steady(eight.subList(250, 400), 8);
+    }
+
+    /**
+     * A sender paced at a low estimate on a wide link (an archive lane after the link was slow) sees few answers
+     * in half a second; with jitter and loss one of them is often late. A late answer is no queue: the estimate
+     * keeps growing.
+     */
+    @Test
+    void aSparseSenderOnAWideLossyLinkIsNotHeldDownByLateAnswers() {
+        Link link = new Link(300_000);
+        link.jitterMs = 20;
+        link.lateEvery = 8;
+        link.lateMs = 200;
+        List<Double> wide = link.run(50, 40_000);
+        System.out.println("ESTIMATE 50 Mbit/s, from 0.3, sparse, jitter and late answers " + summary(wide));
+        assertThat(wide.get(300)).as("30 s on").isGreaterThanOrEqualTo(5.0);
     }
 
     /** A link that suddenly carries almost nothing shows in the requests still waiting, before any answer. */
