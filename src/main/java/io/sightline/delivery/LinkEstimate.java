@@ -21,10 +21,10 @@ import java.util.function.LongSupplier;
  *   <li><b>Queue delay</b>: a request's queue delay is its time to acknowledgement less the smallest of the last
  *   {@link #MIN_WINDOW_NANOS} for requests of its size (within {@link #SIZE_CLASS_RATIO}: the path's own round
  *   trip and transfer time, so a large frame among small ones is no queue); the queue delay is the smallest of
- *   the last {@link #DELAY_WINDOW_NANOS}, and of at least the last {@link #QUEUED_ANSWERS} answers: how long
- *   every request now waits in a queue somewhere. The smallest, not the median: a request held up by a lost
- *   packet (TCP retransmits it) is no queue - nor is it when a sender with little to send has only that one
- *   answer in the window.</li>
+ *   the last {@link #DELAY_WINDOW_NANOS}, and of the last {@link #QUEUED_ANSWERS} answers if that window holds
+ *   fewer (none: no queue): how long every request now waits in a queue somewhere. The smallest, not the median:
+ *   a request held up by a lost packet (TCP retransmits it) is no queue - nor is it when a sender with little to
+ *   send has only that one answer in the window.</li>
  *   <li><b>Stall</b>: the oldest unanswered request has waited {@link #STALL_NANOS} longer than the path's own
  *   time for its size (more than a TCP retransmission costs), and nothing was answered for as long: the link
  *   carries (next to) nothing since a moment ago, and this shows before any answer does.</li>
