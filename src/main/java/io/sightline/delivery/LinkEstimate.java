@@ -43,8 +43,9 @@ import java.util.function.LongSupplier;
  *   {@link #PROBE_CEILING} times the delivery rate: it does not run away while the sender has little to send.
  *   After a stall that ended without a queue (a retransmission timeout looks the same as a rate that fell) by
  *   {@link #PROBE_AFTER_STALL_PER_SECOND} per second, up to the estimate before the stall, until
- *   {@link #QUEUED_ANSWERS} answers in a row came after a queue delay of {@link #QUEUE_LOW_NANOS} or more (one
- *   answer held up by a lost packet's retransmission is no queue: on a lossy link one in a few is).</li>
+ *   {@link #QUEUED_ANSWERS} answers in a row to requests sent since then came after a queue delay of
+ *   {@link #QUEUE_LOW_NANOS} or more (one answer held up by a lost packet's retransmission is no queue: on a lossy
+ *   link one in a few is; nor are the answers the stall held back, which arrive late together).</li>
  * </ul>
  * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to what the link carries
  * now, as for a back-off, if it is above it (the one sample of the last half second may be a retransmission late; not
@@ -114,8 +115,10 @@ public class LinkEstimate {
     private long stallSince;
     private long deliveredBeforeStall;
     private double estimateBeforeStall;
-    /** From the end of a stall until a queue forms: probing fast (see update). */
+    /** From the end of a stall until a queue forms: probing fast (see update); since when, and answers queued since. */
     private boolean probingAfterStall;
+    private long probeSince;
+    private int queuedInProbe;
     /** The queue delays of the last {@link #QUEUED_ANSWERS} answers (the oldest overwritten), and answers so far. */
     private final long[] lastQueueDelays = new long[QUEUED_ANSWERS];
     private long answers;
@@ -192,8 +195,13 @@ public class LinkEstimate {
         if (queue < QUEUE_LOW_NANOS && recovering) {
             recovering = false; // what a stall left in flight has drained
             probingAfterStall = true;
-        } else if (answers >= QUEUED_ANSWERS && smallestOfLastAnswers() >= QUEUE_LOW_NANOS) {
-            probingAfterStall = false; // a queue ends the fast probe, before the window shows it
+            probeSince = now;
+            queuedInProbe = 0;
+        } else if (probingAfterStall && sent.at >= probeSince) {
+            // a queue ends the fast probe, before the window shows it - seen by requests sent since it began: those
+            // the stall held back arrive late together, behind the lost packet's retransmission, and are no queue
+            queuedInProbe = queue >= QUEUE_LOW_NANOS ? queuedInProbe + 1 : 0;
+            probingAfterStall = queuedInProbe < QUEUED_ANSWERS;
         }
         update(now, false);
     }

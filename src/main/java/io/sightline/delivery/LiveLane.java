@@ -80,7 +80,6 @@ public class LiveLane {
     private long lastChange;
     private final ArrayDeque<long[]> liveSent = new ArrayDeque<>();
     private long liveSentBytes;
-    private long archiveNextAt;
     private long lastArchiveAt;
     private int lastArchiveBytes;
     private final Counter skipped;
@@ -103,7 +102,7 @@ public class LiveLane {
         this.averageBytes = new double[ladder.size()];
         this.credit = new double[ladder.size()];
         this.lastChange = nanos.getAsLong();
-        this.archiveNextAt = lastChange;
+        this.lastArchiveAt = lastChange;
         this.skipped = metrics.counter("live.skipped", "device", device);
         this.sentAt = new Counter[ladder.size()];
         for (int i = 0; i < ladder.size(); i++) {
@@ -173,13 +172,15 @@ public class LiveLane {
                 // room while it fits the window with what is in flight; on a thin link, where a full-quality frame
                 // may be larger than the whole window, while no more than the live lane's own round trip is
                 boolean room = link.pathBytes() + jpeg.length <= Math.max(window(), jpeg.length + liveReserve());
-                if (now >= archiveNextAt && room) {
-                    archiveNextAt = Math.max(now, archiveNextAt) + (long) (jpeg.length * 8e9 / archiveBps());
+                // the pace since the last frame at what the lane may use now: a frame sent while the estimate was
+                // low does not hold the next one back for long after it has come back up
+                long due = lastArchiveAt + (long) (lastArchiveBytes * 8e9 / archiveBps());
+                if (now >= due && room) {
                     lastArchiveAt = now;
                     lastArchiveBytes = jpeg.length;
                     return;
                 }
-                wait = Math.max(1, Math.min(archiveNextAt - now, 20_000_000L));
+                wait = Math.max(1, Math.min(due - now, 20_000_000L));
                 if (now + wait > deadline) {
                     throw new ArchiveLaneBusyException();
                 }

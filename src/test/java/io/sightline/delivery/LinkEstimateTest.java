@@ -224,6 +224,33 @@ class LinkEstimateTest {
     }
 
     /**
+     * A retransmission timeout early on a lossy link: nothing is answered for 1.2 s, then a request sent after the
+     * stall is answered in its usual time, and the six the stall held back come late together (behind the lost
+     * packet). They are no queue: the fast probe goes on, as without them.
+     */
+    @Test
+    void theAnswersAStallHeldBackDoNotEndTheFastProbe() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(3_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20);
+        double before = estimate.bps();
+        List<LinkEstimate.Sent> held = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            held.add(estimate.sending(25_000));
+        }
+        advance(estimate, now, 1200);
+        double cut = estimate.bps();
+        answeredInTime(estimate, now, 1);
+        for (LinkEstimate.Sent s : held) {
+            now[0] += 20 * MS;
+            estimate.acknowledged(s);
+        }
+        answeredInTime(estimate, now, 30); // about 2.5 s in the path's own time
+        assertThat(cut).as("cut while it stalled").isLessThan(0.5 * before);
+        assertThat(estimate.bps()).as("2.5 s after, from %.0f", cut).isGreaterThanOrEqualTo(0.8 * before);
+    }
+
+    /**
      * While a queue forms the estimate comes down to what the link carries; on a lossy link the one sample of the
      * last half second that filled the path may be a retransmission late, and the bytes acknowledged in the last
      * second say the link carries more.

@@ -50,6 +50,29 @@ class LiveLaneTest {
         lane.awaitArchiveTurn(FULL, 0);
     }
 
+    /**
+     * The pace is what the lane may use now, not when the last frame went: a frame sent while the estimate was
+     * low (1.5 s to the next at that pace) does not hold the next one back once the estimate is up again - on a
+     * lossy thin link the estimate dips for a moment every few seconds, and the link stood idle for seconds.
+     */
+    @Test
+    void theArchivePaceFollowsTheEstimateBackUpAfterADip() throws Exception {
+        double[] estimate = {250_000};
+        LinkEstimate link = new LinkEstimate(estimate[0], 200_000, 10_000_000, () -> now[0]) {
+            @Override
+            public synchronized double bps() {
+                return estimate[0]; // the dip and its end, as the estimate's own law makes them on a lossy link
+            }
+        };
+        LiveLane lane = lane(link, LiveLane.Policy.ADAPTIVE);
+        feed(lane, 40);
+        lane.awaitArchiveTurn(FULL, 0);
+        assertThat(FULL.length * 8 / lane.archiveBps()).as("seconds to the next frame at the dip's pace").isGreaterThan(1.0);
+        estimate[0] = 4_000_000;
+        feed(lane, 10); // half a second
+        lane.awaitArchiveTurn(FULL, 0);
+    }
+
     /** Plans {@code frames} frames at 20 fps; reduced copies are a share of the full size by pixels and quality. */
     private List<LiveLane.Plan> feed(LiveLane lane, int frames) {
         List<LiveLane.Plan> plans = new ArrayList<>();
