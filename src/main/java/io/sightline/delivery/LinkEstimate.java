@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  *   how little there was to send, not how little the link carries.</li>
  *   <li><b>Queue delay</b>: a request's queue delay is its time to acknowledgement less the smallest of the last
  *   {@link #MIN_WINDOW_NANOS} for requests of its size (within {@link #SIZE_CLASS_RATIO}: the path's own round
- *   trip and transfer time, so a large frame among small ones is no queue); the queue delay is the smallest of
+ *   trip and transfer time, so a large frame among small ones is no queue) or larger (a request of a size not seen
+ *   before takes no longer than a larger one); the queue delay is the smallest of
  *   the last {@link #DELAY_WINDOW_NANOS}, and of the last {@link #QUEUED_ANSWERS} answers if that window holds
  *   fewer (none: no queue): how long every request now waits in a queue somewhere. The smallest, not the median:
  *   a request held up by a lost packet (TCP retransmits it) is no queue - nor is it when a sender with little to
@@ -33,7 +34,8 @@ import java.util.function.LongSupplier;
  *   sample of the last {@link #RECENT_RATE_NANOS} that was not app-limited, or the bytes acknowledged in the last
  *   {@link #THROUGHPUT_WINDOW_NANOS} if more (without either, or after a failure, of the estimate itself), but
  *   unless requests stall, to no less than {@link #DEEPEST_CUT} of the estimate (what was acknowledged may be
- *   low only because little was sent) - never up, at most once per {@link #BACKOFF_HOLD_NANOS}, so one queue is not counted twice.</li>
+ *   low only because little was sent) - never up, at most once per {@link #BACKOFF_HOLD_NANOS}, so one queue is not counted twice
+ *   (in between, a queue above the threshold changes nothing).</li>
  *   <li><b>Correct a stall's cut</b>: a cut made while nothing was answered is a guess. Until a request is
  *   answered without a queue, each back-off raises the estimate to {@link #BACKOFF} of what the link carried since
  *   its last answer before the stall, if more (at most the estimate before it): averaged over the stall, as the
@@ -187,9 +189,9 @@ public class LinkEstimate {
         long latency = now - sent.at;
         addExtreme(minLatencies, now, latency, MIN_WINDOW_NANOS);
         // compared with the best time of requests of its size: a large frame is no queue
-        ArrayDeque<Sample> best = minLatenciesBySize.computeIfAbsent(sizeClass(sent.bytes), k -> new ArrayDeque<>());
-        addExtreme(best, now, latency, MIN_WINDOW_NANOS);
-        long queue = latency - (long) best.peekFirst().value();
+        int size = sizeClass(sent.bytes);
+        addExtreme(minLatenciesBySize.computeIfAbsent(size, k -> new ArrayDeque<>()), now, latency, MIN_WINDOW_NANOS);
+        long queue = latency - bestNanosUpTo(size, now);
         addExtreme(minQueueDelays, now, queue, DELAY_WINDOW_NANOS);
         lastQueueDelays[(int) (answers++ % QUEUED_ANSWERS)] = queue;
         if (queue < QUEUE_LOW_NANOS && recovering) {
@@ -231,6 +233,14 @@ public class LinkEstimate {
         return estimate;
     }
 
+    /**
+     * Since a stall, until a request is answered without a queue: what the stall left in flight (a deep queue, or
+     * requests waiting for a retransmission timeout) is still draining.
+     */
+    public synchronized boolean draining() {
+        return recovering;
+    }
+
     /** Bytes sent and not yet answered. */
     public synchronized long inFlightBytes() {
         return inFlightBytes;
@@ -261,7 +271,7 @@ public class LinkEstimate {
 
     /**
      * The smallest queue delay (time to acknowledgement less the smallest of the last ten seconds for requests of
-     * its size) of the last half second, and of the last {@link #QUEUED_ANSWERS} answers if that had fewer; 0
+     * its size or larger) of the last half second, and of the last {@link #QUEUED_ANSWERS} answers if that had fewer; 0
      * without an answer in the last half second (an idle sender measures no queue).
      */
     public synchronized long queueDelayNanos() {
@@ -299,6 +309,24 @@ public class LinkEstimate {
         prune(minLatencies, now, MIN_WINDOW_NANOS);
         return best != null && !best.isEmpty() ? best.peekFirst().value()
                 : minLatencies.isEmpty() ? Double.MAX_VALUE : minLatencies.peekFirst().value() + sent.bytes * 8e9 / estimate;
+    }
+
+    /**
+     * The best time to acknowledgement of the last ten seconds for requests of this size class or larger: a request
+     * takes no longer than a larger one, so the first answers of a new size (a lower rung after the rate fell) are
+     * not their size's own time however long they waited.
+     */
+    private long bestNanosUpTo(int size, long now) {
+        long best = Long.MAX_VALUE;
+        for (Map.Entry<Integer, ArrayDeque<Sample>> entry : minLatenciesBySize.entrySet()) {
+            if (entry.getKey() >= size) {
+                prune(entry.getValue(), now, MIN_WINDOW_NANOS);
+                if (!entry.getValue().isEmpty()) {
+                    best = Math.min(best, (long) entry.getValue().peekFirst().value());
+                }
+            }
+        }
+        return best;
     }
 
     /** Bits per second acknowledged over the last {@link #THROUGHPUT_WINDOW_NANOS}. */
@@ -355,7 +383,7 @@ public class LinkEstimate {
             }
             lastBackoff = now;
             probingAfterStall = false;
-        } else if (!failure && !recovering && queue >= QUEUE_LOW_NANOS && recent > 0) {
+        } else if (!failure && !recovering && queue >= QUEUE_LOW_NANOS && queue <= QUEUE_HIGH_NANOS && recent > 0) {
             estimate = Math.min(estimate, carried); // a queue is forming: no more than gets through
             probingAfterStall = false;
         } else if (!failure && queue < QUEUE_LOW_NANOS && elapsedSeconds > 0) {

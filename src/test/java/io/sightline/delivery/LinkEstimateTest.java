@@ -180,10 +180,7 @@ class LinkEstimateTest {
         // the rate falls to 1 Mbit/s with eight requests in flight: the link carries them all at once (parallel
         // connections share it, the tbf queue overflows and TCP retransmits), so no answer comes for 1.2 s, then
         // all eight within half a second - 200 kB in 1.7 s
-        List<LinkEstimate.Sent> backlog = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            backlog.add(estimate.sending(25_000));
-        }
+        List<LinkEstimate.Sent> backlog = sending(estimate, 8, 25_000);
         advance(estimate, now, 1200);
         double cut = estimate.bps();
         for (LinkEstimate.Sent s : backlog) {
@@ -234,10 +231,7 @@ class LinkEstimateTest {
         LinkEstimate estimate = new LinkEstimate(3_000_000, 200_000, 100_000_000, () -> now[0]);
         answeredInTime(estimate, now, 20);
         double before = estimate.bps();
-        List<LinkEstimate.Sent> held = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            held.add(estimate.sending(25_000));
-        }
+        List<LinkEstimate.Sent> held = sending(estimate, 6, 25_000);
         advance(estimate, now, 1200);
         double cut = estimate.bps();
         answeredInTime(estimate, now, 1);
@@ -248,6 +242,45 @@ class LinkEstimateTest {
         answeredInTime(estimate, now, 30); // about 2.5 s in the path's own time
         assertThat(cut).as("cut while it stalled").isLessThan(0.5 * before);
         assertThat(estimate.bps()).as("2.5 s after, from %.0f", cut).isGreaterThanOrEqualTo(0.8 * before);
+    }
+
+    /**
+     * A back-off cuts by half at most (what was acknowledged may be low only because little was sent), also in
+     * the quarter second it holds: a queue above the back-off's threshold is not a forming queue that brings the
+     * estimate down to what was acknowledged meanwhile. Requests that filled the path, held up together for
+     * 600 ms by a lost packet in the first second of a lossy link, took 20 Mbit/s to 2.9 that way.
+     */
+    @Test
+    void aBackOffCutsByHalfAtMostAlsoWhileItHolds() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(20_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20);
+        // 250 kB: more than the path holds at 20 Mbit/s, so their rate samples count
+        List<LinkEstimate.Sent> held = sending(estimate, 10, 25_000);
+        now[0] += 600 * MS;
+        held.forEach(estimate::acknowledged);
+        assertThat(estimate.queueDelayNanos()).as("a queue above the threshold").isGreaterThan(LinkEstimate.QUEUE_HIGH_NANOS);
+        double cut = estimate.bps();
+        advance(estimate, now, 200);
+        assertThat(cut).as("backed off by half").isEqualTo(10_000_000);
+        assertThat(estimate.bps()).as("and no further while the back-off holds").isEqualTo(cut);
+    }
+
+    /**
+     * After the rate fell the live lane sends smaller frames, a size not seen before. Their first answers, which
+     * waited in the queue the fall left, are a queue: a request takes no longer than a larger one. (Taken as their
+     * size's own time, they read as no queue, ended the correction of the stall's cut and started the fast probe
+     * while the queue was still there: 1.58 x a 1 Mbit/s link.)
+     */
+    @Test
+    void theFirstAnswersOfANewSizeAreMeasuredAgainstLargerOnes() {
+        long[] now = {0};
+        LinkEstimate estimate = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
+        answeredInTime(estimate, now, 20); // 25 kB take 80 ms
+        List<LinkEstimate.Sent> small = sending(estimate, 3, 5_000);
+        now[0] += 600 * MS;
+        small.forEach(estimate::acknowledged);
+        assertThat(estimate.queueDelayNanos()).as("5 kB answered in 600 ms, 25 kB in 80").isEqualTo(520 * MS);
     }
 
     /**
@@ -298,6 +331,15 @@ class LinkEstimateTest {
         estimate.acknowledged(held);
         estimate.acknowledged(queued);
         assertThat(estimate.pathBytes()).isZero();
+    }
+
+    /** {@code count} requests of {@code bytes} sent at once. */
+    private static List<LinkEstimate.Sent> sending(LinkEstimate estimate, int count, int bytes) {
+        List<LinkEstimate.Sent> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sent.add(estimate.sending(bytes));
+        }
+        return sent;
     }
 
     /** {@code count} requests of 25 kB one after the other, each answered after 80 ms. */
