@@ -170,8 +170,11 @@ public class LiveLane {
             synchronized (this) {
                 long now = nanos.getAsLong();
                 // room while it fits the window with what is in flight; on a thin link, where a full-quality frame
-                // may be larger than the whole window, while no more than the live lane's own round trip is
-                boolean room = link.pathBytes() + jpeg.length <= Math.max(window(), jpeg.length + liveReserve());
+                // may be larger than the whole window, while no more than the live lane's own round trip is - and
+                // not while what a stall left drains: its requests wait long past their time, so pathBytes counts
+                // them as held up, and the lane kept a queue of 1.5 s full for seconds after the rate fell
+                boolean room = !link.draining()
+                        && link.pathBytes() + jpeg.length <= Math.max(window(), jpeg.length + liveReserve());
                 // the pace since the last frame at what the lane may use now: a frame sent while the estimate was
                 // low does not hold the next one back for long after it has come back up
                 long due = lastArchiveAt + (long) (lastArchiveBytes * 8e9 / archiveBps());

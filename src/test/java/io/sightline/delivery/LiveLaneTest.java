@@ -73,6 +73,36 @@ class LiveLaneTest {
         lane.awaitArchiveTurn(FULL, 0);
     }
 
+    /**
+     * After the rate fell the requests in flight queue for seconds, past their time, and count as held up behind
+     * a lost packet: the archive lane waits until one is answered without a queue, so live frames do not wait
+     * behind a queue it keeps full.
+     */
+    @Test
+    void theArchiveLaneWaitsWhileWhatAStallLeftDrains() throws Exception {
+        LinkEstimate link = new LinkEstimate(8_000_000, 200_000, 100_000_000, () -> now[0]);
+        LiveLane lane = lane(link, LiveLane.Policy.ADAPTIVE);
+        for (int i = 0; i < 20; i++) { // 25 kB take 80 ms
+            LinkEstimate.Sent s = link.sending(25_000);
+            now[0] += 80_000_000L;
+            link.acknowledged(s);
+        }
+        LinkEstimate.Sent queued = link.sending(25_000);
+        for (int i = 0; i < 24; i++) { // 1.2 s without an answer: a stall
+            now[0] += 50_000_000L;
+            link.bps();
+        }
+        link.acknowledged(queued);
+        assertThat(link.draining()).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lane.awaitArchiveTurn(FULL, 0))
+                .as("nothing in flight, but the queue the stall left may still be there")
+                .isInstanceOf(LiveLane.ArchiveLaneBusyException.class);
+        LinkEstimate.Sent inTime = link.sending(25_000);
+        now[0] += 80_000_000L;
+        link.acknowledged(inTime);
+        lane.awaitArchiveTurn(FULL, 0);
+    }
+
     /** Plans {@code frames} frames at 20 fps; reduced copies are a share of the full size by pixels and quality. */
     private List<LiveLane.Plan> feed(LiveLane lane, int frames) {
         List<LiveLane.Plan> plans = new ArrayList<>();
