@@ -34,13 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class FrameStream implements AutoCloseable {
 
-    /** The connection closed before the frame's acknowledgement came. */
     /**
      * How often a frame goes again on a new connection after the one it went on (or the one opening for it) closed:
      * one reset can close a connection and, a moment later, the one opening to replace it.
      */
     private static final int RESENDS = 2;
 
+    /** The connection closed before the frame's acknowledgement came. */
     private static final class ConnectionLost extends IOException {
         ConnectionLost(String message) {
             super(message);
