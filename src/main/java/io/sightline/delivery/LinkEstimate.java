@@ -20,8 +20,9 @@ import java.util.function.LongSupplier;
  *   how little there was to send, not how little the link carries.</li>
  *   <li><b>Queue delay</b>: a request's queue delay is its time to acknowledgement less the smallest of the last
  *   {@link #MIN_WINDOW_NANOS} for requests of its size (within {@link #SIZE_CLASS_RATIO}: the path's own round
- *   trip and transfer time, so a large frame among small ones is no queue) or larger (a request of a size not seen
- *   before takes no longer than a larger one); the queue delay is the smallest of
+ *   trip and transfer time, so a large frame among small ones is no queue) - in its first {@link #NEW_SIZE_NANOS}
+ *   or larger ones' (a request of a size not seen before takes no longer than a larger one); the queue delay is the
+ *   smallest of
  *   the last {@link #DELAY_WINDOW_NANOS}, and of the last {@link #QUEUED_ANSWERS} answers if that window holds
  *   fewer (none: no queue): how long every request now waits in a queue somewhere. The smallest, not the median:
  *   a request held up by a lost packet (TCP retransmits it) is no queue - nor is it when a sender with little to
@@ -61,6 +62,7 @@ public class LinkEstimate {
     static final long THROUGHPUT_WINDOW_NANOS = 1_000_000_000L;
     static final long DELAY_WINDOW_NANOS = 500_000_000L;
     static final long MIN_WINDOW_NANOS = 10_000_000_000L;
+    static final long NEW_SIZE_NANOS = 2_000_000_000L;
     static final double SIZE_CLASS_RATIO = 1.2;
     static final long QUEUE_HIGH_NANOS = 100_000_000L;
     static final long QUEUE_LOW_NANOS = 30_000_000L;
@@ -133,6 +135,8 @@ public class LinkEstimate {
     private double acknowledgedSum;
     private final Set<Sent> unanswered = new LinkedHashSet<>();
     private final Map<Integer, ArrayDeque<Sample>> minLatenciesBySize = new HashMap<>();
+    /** When each size class was first answered since its window was last empty. */
+    private final Map<Integer, Long> sizeSeenSince = new HashMap<>();
     private final ArrayDeque<Sample> minLatencies = new ArrayDeque<>();
 
     public LinkEstimate(double initialBps, double minBps, double maxBps, LongSupplier nanos) {
@@ -190,8 +194,16 @@ public class LinkEstimate {
         addExtreme(minLatencies, now, latency, MIN_WINDOW_NANOS);
         // compared with the best time of requests of its size: a large frame is no queue
         int size = sizeClass(sent.bytes);
-        addExtreme(minLatenciesBySize.computeIfAbsent(size, k -> new ArrayDeque<>()), now, latency, MIN_WINDOW_NANOS);
-        long queue = latency - bestNanosUpTo(size, now);
+        ArrayDeque<Sample> own = minLatenciesBySize.computeIfAbsent(size, k -> new ArrayDeque<>());
+        prune(own, now, MIN_WINDOW_NANOS);
+        if (own.isEmpty()) {
+            sizeSeenSince.put(size, now);
+        }
+        addExtreme(own, now, latency, MIN_WINDOW_NANOS);
+        // a size seen only for a moment is also measured against larger ones (see bestNanosUpTo); later its own
+        // answers are its measure: at a lower rate a small frame may take longer than a large one did before
+        long queue = latency - (now - sizeSeenSince.get(size) < NEW_SIZE_NANOS ? bestNanosUpTo(size, now)
+                : (long) own.peekFirst().value());
         addExtreme(minQueueDelays, now, queue, DELAY_WINDOW_NANOS);
         lastQueueDelays[(int) (answers++ % QUEUED_ANSWERS)] = queue;
         if (queue < QUEUE_LOW_NANOS && recovering) {
@@ -234,11 +246,13 @@ public class LinkEstimate {
     }
 
     /**
-     * Since a stall, until a request is answered without a queue: what the stall left in flight (a deep queue, or
-     * requests waiting for a retransmission timeout) is still draining.
+     * Since a stall, until a request is answered without a queue, while anything is in flight: what the stall left
+     * (a deep queue, or requests waiting for a retransmission timeout) is still draining. With nothing in flight
+     * nothing drains - a sender whose live frames have ended goes on, one request at a time, until an answer
+     * comes without a queue.
      */
     public synchronized boolean draining() {
-        return recovering;
+        return recovering && inFlightBytes > 0;
     }
 
     /** Bytes sent and not yet answered. */
@@ -314,7 +328,8 @@ public class LinkEstimate {
     /**
      * The best time to acknowledgement of the last ten seconds for requests of this size class or larger: a request
      * takes no longer than a larger one, so the first answers of a new size (a lower rung after the rate fell) are
-     * not their size's own time however long they waited.
+     * not their size's own time however long they waited. Only for a size's first {@link #NEW_SIZE_NANOS}: the
+     * larger ones' times may be from before the rate fell.
      */
     private long bestNanosUpTo(int size, long now) {
         long best = Long.MAX_VALUE;

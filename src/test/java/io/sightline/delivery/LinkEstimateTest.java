@@ -268,7 +268,8 @@ class LinkEstimateTest {
 
     /**
      * After the rate fell the live lane sends smaller frames, a size not seen before. Their first answers, which
-     * waited in the queue the fall left, are a queue: a request takes no longer than a larger one. (Taken as their
+     * waited in the queue the fall left, are a queue: a request takes no longer than a larger one - at the same
+     * rate, so after a size's first 2 s only its own answers count. (Taken as their
      * size's own time, they read as no queue, ended the correction of the stall's cut and started the fast probe
      * while the queue was still there: 1.58 x a 1 Mbit/s link.)
      */
@@ -281,6 +282,12 @@ class LinkEstimateTest {
         now[0] += 600 * MS;
         small.forEach(estimate::acknowledged);
         assertThat(estimate.queueDelayNanos()).as("5 kB answered in 600 ms, 25 kB in 80").isEqualTo(520 * MS);
+        for (int i = 0; i < 30; i++) { // 3 s on, at the lower rate: 5 kB take 150 ms, longer than 25 kB did before
+            LinkEstimate.Sent s = estimate.sending(5_000);
+            now[0] += 150 * MS;
+            estimate.acknowledged(s);
+        }
+        assertThat(estimate.queueDelayNanos()).as("after 2 s a size's own answers are its measure").isZero();
     }
 
     /**
