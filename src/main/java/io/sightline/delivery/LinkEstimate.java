@@ -52,14 +52,17 @@ import java.util.function.LongSupplier;
  * </ul>
  * Between the two thresholds a queue is forming: the estimate does not grow, and comes down to what the link carries
  * now, as for a back-off, if it is above it (the one sample of the last half second may be a retransmission late; not
- * while a stall's cut is being corrected: the answers that come then are the burst the stall held back). It stays
- * within [{@code minBps}, {@code maxBps}].
+ * while a stall's cut is being corrected: the answers that come then are the burst the stall held back) - or to the
+ * bytes acknowledged in the last {@link #FORMING_THROUGHPUT_WINDOW_NANOS} if more: on a lossy link the last second's
+ * bytes swing by a fifth with whether a large frame's answer fell in it. It stays within [{@code minBps},
+ * {@code maxBps}].
  */
 public class LinkEstimate {
 
     static final long RATE_WINDOW_NANOS = 2_000_000_000L;
     static final long RECENT_RATE_NANOS = 500_000_000L;
     static final long THROUGHPUT_WINDOW_NANOS = 1_000_000_000L;
+    static final long FORMING_THROUGHPUT_WINDOW_NANOS = 2_000_000_000L;
     static final long DELAY_WINDOW_NANOS = 500_000_000L;
     static final long MIN_WINDOW_NANOS = 10_000_000_000L;
     static final long NEW_SIZE_NANOS = 2_000_000_000L;
@@ -131,8 +134,8 @@ public class LinkEstimate {
     private final ArrayDeque<Sample> maxRates = new ArrayDeque<>();
     private final ArrayDeque<Sample> maxRecentFullRates = new ArrayDeque<>();
     private final ArrayDeque<Sample> minQueueDelays = new ArrayDeque<>();
-    private final ArrayDeque<Sample> acknowledgedBytes = new ArrayDeque<>();
-    private double acknowledgedSum;
+    private final Throughput lastSecond = new Throughput(THROUGHPUT_WINDOW_NANOS);
+    private final Throughput lastSeconds = new Throughput(FORMING_THROUGHPUT_WINDOW_NANOS);
     private final Set<Sent> unanswered = new LinkedHashSet<>();
     private final Map<Integer, ArrayDeque<Sample>> minLatenciesBySize = new HashMap<>();
     /** When each size class was first answered since its window was last empty. */
@@ -180,8 +183,8 @@ public class LinkEstimate {
         inFlightBytes -= sent.bytes;
         delivered += sent.bytes;
         deliveredAt = now;
-        acknowledgedBytes.addLast(new Sample(now, sent.bytes));
-        acknowledgedSum += sent.bytes;
+        lastSecond.add(now, sent.bytes);
+        lastSeconds.add(now, sent.bytes);
         long interval = now - sent.deliveredAtBefore;
         if (interval > 0) {
             double rate = (delivered - sent.deliveredBefore) * 8e9 / interval;
@@ -344,12 +347,27 @@ public class LinkEstimate {
         return best;
     }
 
-    /** Bits per second acknowledged over the last {@link #THROUGHPUT_WINDOW_NANOS}. */
-    private double throughputBps(long now) {
-        while (!acknowledgedBytes.isEmpty() && now - acknowledgedBytes.peekFirst().at() > THROUGHPUT_WINDOW_NANOS) {
-            acknowledgedSum -= acknowledgedBytes.pollFirst().value();
+    /** Bytes acknowledged over a sliding window, as bits per second. */
+    private static final class Throughput {
+        private final long windowNanos;
+        private final ArrayDeque<Sample> bytes = new ArrayDeque<>();
+        private double sum;
+
+        Throughput(long windowNanos) {
+            this.windowNanos = windowNanos;
         }
-        return acknowledgedSum * 8e9 / THROUGHPUT_WINDOW_NANOS;
+
+        void add(long now, int acknowledged) {
+            bytes.addLast(new Sample(now, acknowledged));
+            sum += acknowledged;
+        }
+
+        double bps(long now) {
+            while (!bytes.isEmpty() && now - bytes.peekFirst().at() > windowNanos) {
+                sum -= bytes.pollFirst().value();
+            }
+            return sum * 8e9 / windowNanos;
+        }
     }
 
     /** Requests within a {@link #SIZE_CLASS_RATIO} of each other in size take about as long to transfer. */
@@ -369,7 +387,7 @@ public class LinkEstimate {
         long queue = queueDelayNanos();
         prune(maxRecentFullRates, now, RECENT_RATE_NANOS);
         double recent = maxRecentFullRates.isEmpty() ? 0 : -maxRecentFullRates.peekFirst().value();
-        double carried = Math.max(recent, throughputBps(now));
+        double carried = Math.max(recent, lastSecond.bps(now));
         // nothing answered for a while, and a request waits far longer than its size takes: the link carries
         // (next to) nothing now. Not one request held up by a lost packet while the others get through
         boolean stalled = waitingNanos(now) > STALL_NANOS && now - deliveredAt > STALL_NANOS;
@@ -399,7 +417,9 @@ public class LinkEstimate {
             lastBackoff = now;
             probingAfterStall = false;
         } else if (!failure && !recovering && queue >= QUEUE_LOW_NANOS && queue <= QUEUE_HIGH_NANOS && recent > 0) {
-            estimate = Math.min(estimate, carried); // a queue is forming: no more than gets through
+            // a queue is forming: no more than gets through - over two seconds if more than the last one says (on
+            // a lossy link that swings by a fifth with whether a large frame's answer fell in it or just outside)
+            estimate = Math.min(estimate, Math.max(carried, lastSeconds.bps(now)));
             probingAfterStall = false;
         } else if (!failure && queue < QUEUE_LOW_NANOS && elapsedSeconds > 0) {
             // gently, within what the link was seen to carry; after a stall (a lost packet's retransmission

@@ -59,8 +59,6 @@ public class LiveLane {
     private static final long UP_HOLD_NANOS = 1_000_000_000L;
     /** The archive lane's pace when the live lane leaves nothing: it keeps probing, slowly. */
     private static final double ARCHIVE_MIN_BPS = 64_000;
-    /** Live and archive together use up to this share of the estimate. */
-    private static final double ARCHIVE_SHARE = 0.95;
     /** What may be in flight is at most this many times the delivery rate's worth (see {@link #window()}). */
     private static final double WINDOW_GAIN = 1.5;
     /** The live lane's rate is what it sent in the last second. */
@@ -193,12 +191,13 @@ public class LiveLane {
     }
 
     /**
-     * Bits per second the archive lane may use now: what the live lane leaves of {@link #ARCHIVE_SHARE} of the
-     * estimate (the headroom is the live lane's, so its rung does not change with every wobble; the archive lane
-     * adapts frame by frame).
+     * Bits per second the archive lane may use now: what the live lane leaves of the estimate (the headroom is the
+     * live lane's, so its rung does not change with every wobble; the archive lane adapts frame by frame, and the
+     * estimate is what the link carries in acknowledged bytes: a share of it left the link idle - the lanes together
+     * carried that share of the estimate, no more).
      */
     public synchronized double archiveBps() {
-        double spare = Math.max(ARCHIVE_MIN_BPS, ARCHIVE_SHARE * link.bps() - liveBps(nanos.getAsLong()));
+        double spare = Math.max(ARCHIVE_MIN_BPS, link.bps() - liveBps(nanos.getAsLong()));
         return archiveMaxBps > 0 ? Math.min(spare, archiveMaxBps) : spare;
     }
 
