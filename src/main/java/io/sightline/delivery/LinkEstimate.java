@@ -360,13 +360,18 @@ public class LinkEstimate {
         void add(long now, int acknowledged) {
             bytes.addLast(new Sample(now, acknowledged));
             sum += acknowledged;
+            prune(now); // also when no one asks for the rate: the window stays its length
         }
 
         double bps(long now) {
+            prune(now);
+            return sum * 8e9 / windowNanos;
+        }
+
+        private void prune(long now) {
             while (!bytes.isEmpty() && now - bytes.peekFirst().at() > windowNanos) {
                 sum -= bytes.pollFirst().value();
             }
-            return sum * 8e9 / windowNanos;
         }
     }
 

@@ -192,9 +192,9 @@ public class LiveLane {
 
     /**
      * Bits per second the archive lane may use now: what the live lane leaves of the estimate (the headroom is the
-     * live lane's, so its rung does not change with every wobble; the archive lane adapts frame by frame, and the
-     * estimate is what the link carries in acknowledged bytes: a share of it left the link idle - the lanes together
-     * carried that share of the estimate, no more).
+     * live lane's, so its rung does not change with every wobble; the archive lane adapts frame by frame). All of
+     * it: the estimate counts acknowledged bytes, what is left of the link after headers and retransmissions, and
+     * with a share of it traces showed the lanes carrying that share of its average, no more, the link idle meanwhile.
      */
     public synchronized double archiveBps() {
         double spare = Math.max(ARCHIVE_MIN_BPS, link.bps() - liveBps(nanos.getAsLong()));
