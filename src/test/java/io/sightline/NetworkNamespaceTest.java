@@ -87,8 +87,8 @@ class NetworkNamespaceTest {
                 // on a timeout the message says where the sender was: its link estimate, rung and spool
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
                     Map<String, Double> m = MonitoringTest.scrape(sender);
-                    assertThat(MonitoringTest.value(m, "sightline_frames_acknowledged_total"))
-                            .as("frames acknowledged; link estimate %.0f bit/s, rung %.0f, %.0f frames spooled",
+                    assertThat(LinkFaultsTest.acknowledgedAtFullQuality(sender))
+                            .as("frames acknowledged at full quality; link estimate %.0f bit/s, rung %.0f, %.0f frames spooled",
                                     MonitoringTest.value(m, "sightline_link_estimate_bps"),
                                     MonitoringTest.value(m, "sightline_live_rung"), MonitoringTest.value(m, "sightline_spool_frames"))
                             .isGreaterThanOrEqualTo(frames);

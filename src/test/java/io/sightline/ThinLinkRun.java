@@ -76,6 +76,8 @@ final class ThinLinkRun {
     long captured;
     double segmentsUpgraded;
     double spoolDropped;
+    double acknowledgedFull;
+    double acknowledgedReduced;
 
     private ThinLinkRun(Path data, List<Phase> profile, double lossPercent) {
         this.data = data;
@@ -135,7 +137,10 @@ final class ThinLinkRun {
                 watcher.join(10_000);
                 sampler.join(10_000);
                 captured = LinkFaultsTest.finish(tx, sender);
-                spoolDropped = MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total");
+                Map<String, Double> counts = MonitoringTest.scrape(sender);
+                spoolDropped = MonitoringTest.value(counts, "sightline_spool_dropped_total");
+                acknowledgedFull = LinkFaultsTest.acknowledgedAtFullQuality(sender);
+                acknowledgedReduced = MonitoringTest.value(counts, "sightline_frames_acknowledged_total") - acknowledgedFull;
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> Segments.framesWritten(data, DEVICE) >= captured);
             segmentsUpgraded = MonitoringTest.value(MonitoringTest.scrapeAt(receiverManagement), "sightline_segments_upgraded_total");

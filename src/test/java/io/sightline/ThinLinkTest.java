@@ -48,6 +48,8 @@ class ThinLinkTest {
         assertThat(run.fullQualityAfter(3, 640, 480)).as("full quality came back at 8 Mbit/s").isNotNegative();
 
         assertThat(run.spoolDropped).as("the spool drained (the run waits for it), dropping nothing").isZero();
+        assertThat(run.acknowledgedFull).as("each frame acknowledged once at full quality").isEqualTo(run.captured);
+        assertThat(run.acknowledgedReduced).as("reduced live copies are acknowledged, counted apart").isPositive();
         LinkFaultsTest.assertExactlyOnce(run.data, ThinLinkRun.DEVICE, run.captured);
         for (Path sidecar : Segments.sidecars(run.data, ThinLinkRun.DEVICE)) {
             assertThat(Segments.read(sidecar).get("frames")).as(sidecar + ": every frame at full quality")

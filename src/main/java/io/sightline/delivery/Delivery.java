@@ -3,6 +3,7 @@ package io.sightline.delivery;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.sightline.monitor.SightlineMetrics;
+import io.sightline.wire.FrameHeaders;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -23,7 +24,8 @@ public class Delivery {
     private final LinkEstimate link;
     private final Counter sent;
     private final Counter bytesSent;
-    private final Counter acknowledged;
+    private final Counter acknowledgedFull;
+    private final Counter acknowledgedReduced;
     private final Counter bytesAcknowledged;
     private final Counter rejected;
     private final Timer latency;
@@ -51,7 +53,9 @@ public class Delivery {
         this.authorization = "Bearer " + token;
         this.sent = metrics.counter("frames.sent", "device", device);
         this.bytesSent = metrics.counter("bytes.sent", "device", device, "path", "http");
-        this.acknowledged = metrics.counter("frames.acknowledged", "device", device);
+        // by quality: a reduced live copy and its full copy from the spool are one frame, acknowledged twice
+        this.acknowledgedFull = metrics.counter("frames.acknowledged", "device", device, "quality", FrameHeaders.FULL);
+        this.acknowledgedReduced = metrics.counter("frames.acknowledged", "device", device, "quality", FrameHeaders.REDUCED);
         this.bytesAcknowledged = metrics.counter("bytes.acknowledged", "device", device);
         this.rejected = metrics.counter("frames.undelivered", "device", device, "reason", "rejected");
         this.latency = metrics.timer("http.send.latency", "device", device);
@@ -74,15 +78,15 @@ public class Delivery {
 
     /**
      * After the HTTP call (made with throwExceptionOnFailure=false): {@code acknowledged} (2xx) or {@code rejected}
-     * for good (a final 4xx); anything else throws, so the breaker counts it and the caller spools or retries.
+     * for good (a final 4xx), counted by the copy's {@code quality}; anything else throws, so the breaker counts it and the caller spools or retries.
      */
     public String answered(@Header(Exchange.HTTP_RESPONSE_CODE) Integer answer, @ExchangeProperty("firstSentAt") long firstSentAt,
-                           @ExchangeProperty("sent") LinkEstimate.Sent sent) {
+                           @ExchangeProperty("sent") LinkEstimate.Sent sent, @ExchangeProperty("quality") String quality) {
         int status = answer == null ? 0 : answer;
         link.acknowledged(sent); // any answer: the link carried the request
         if (status >= 200 && status < 300) {
             latency.record(System.nanoTime() - firstSentAt, TimeUnit.NANOSECONDS);
-            acknowledged.increment();
+            (FrameHeaders.REDUCED.equals(quality) ? acknowledgedReduced : acknowledgedFull).increment();
             if (sent != null) {
                 bytesAcknowledged.increment(sent.bytes);
             }
