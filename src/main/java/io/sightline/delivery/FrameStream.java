@@ -24,13 +24,16 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The sending end of the streamed ingest: a few WebSockets to the receiver's {@code /api/v1/stream} carry every
  * frame of this sender, spread over them by sequence number (docs/protocol.md). Each is opened by the first frame
- * that goes on it, and again by the next one after it closed, authenticated once at its upgrade. {@link #send} is called by the route threads that deliver frames
+ * that goes on it, and again by the next one after it closed, authenticated once at its upgrade. An upgrade
+ * not answered within the connect timeout is given up and its connection closed (a proxy or NAT may take the TCP
+ * connection while the receiver behind it is out of reach): the next frame opens a new one. {@link #send} is called by the route threads that deliver frames
  * (the live lane's and the archive lane's), each waiting for its frame's acknowledgement, so the frames in flight
  * are bounded by those threads. A frame whose connection closes before its acknowledgement (or closes while it
  * opens) is sent again on a new connection, at most twice (the receiver answers a frame it has already stored as a
  * duplicate); if that fails too, or no
  * acknowledgement comes within the response timeout, the call fails and the caller spools or retries the frame,
- * as after a failed POST. A connection whose acknowledgement is overdue is closed: it may be dead.
+ * as after a failed POST. A connection whose acknowledgement is overdue is left at once, its other frames sent
+ * again on a new one, and closed: it may be dead.
  */
 public class FrameStream implements AutoCloseable {
 
@@ -76,7 +79,8 @@ public class FrameStream implements AutoCloseable {
         this.ownsVertx = ownsVertx;
         this.client = vertx.createWebSocketClient(options.setSsl(ssl).setVerifyHost(ssl));
         this.connect = new WebSocketConnectOptions().setHost(host).setPort(port).setSsl(ssl)
-                .setURI(StreamFrames.PATH).setConnectTimeout(connectTimeoutMillis).putHeader("Authorization", authorization);
+                .setURI(StreamFrames.PATH).setConnectTimeout(connectTimeoutMillis).setTimeout(connectTimeoutMillis)
+                .putHeader("Authorization", authorization);
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.responseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(responseTimeoutMillis);
         this.links = new CompletableFuture[connections];
@@ -112,6 +116,9 @@ public class FrameStream implements AutoCloseable {
         try {
             return ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+            // left at once, its other frames to a new connection: on a dead link the close handshake would hold
+            // the connection open, and take the frames that come meanwhile, for as long as the closing timeout
+            current.lost();
             current.ws.close((short) 1001, "acknowledgement overdue");
             throw new Delivery.ReceiverUnavailableException("no acknowledgement of stream frame " + seq + " in time");
         } catch (ExecutionException e) {

@@ -141,7 +141,8 @@ public final class ImpairmentProxy implements AutoCloseable {
                 daemon("proxy-up", () -> pump(client, server, upstream));
                 daemon("proxy-down", () -> pump(server, client, downstream));
             } catch (IOException e) {
-                // listener closed by a cut or by close(), or the target refused: the client sees its socket end
+                // listener closed by a cut or by close(); or the target is out of reach (a link down): the client's
+                // connection stays open and unanswered, as a NAT or proxy whose far side is gone leaves it
             }
         }
     }
