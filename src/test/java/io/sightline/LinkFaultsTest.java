@@ -266,10 +266,12 @@ class LinkFaultsTest {
                 }
                 JsonNode device = Segments.JSON.readTree(Harness.get(Harness.base(receiver) + "/api/v1/devices").body()).get(0);
                 double backlog = spooled(sender);
-                System.out.printf("FIGURE 2 Mbit/s link, 640x480 at 20 fps for 10 s: %.0f frames captured, %.0f acknowledged,"
-                        + " %.0f spooled (receiver sees a backlog of %d), largest in-memory queue %d of %d%n",
-                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_captured_total"),
-                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total"),
+                Map<String, Double> counts = MonitoringTest.scrape(sender);
+                double full = acknowledgedAtFullQuality(sender);
+                System.out.printf("FIGURE 2 Mbit/s link, 640x480 at 20 fps for 10 s: %.0f frames captured, %.0f acknowledged at"
+                        + " full quality and %.0f reduced, %.0f spooled (receiver sees a backlog of %d), largest in-memory queue %d of %d%n",
+                        MonitoringTest.value(counts, "sightline_frames_captured_total"), full,
+                        MonitoringTest.value(counts, "sightline_frames_acknowledged_total") - full,
                         backlog, device.get("senderSpooled").asLong(), largestQueue, queueBound);
                 assertThat(backlog).isPositive();
                 assertThat(device.get("senderSpooled").asLong()).as("backlog reported to the receiver").isPositive();

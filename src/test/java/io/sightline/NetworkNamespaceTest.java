@@ -166,11 +166,12 @@ class NetworkNamespaceTest {
                     Thread.sleep(100);
                 }
                 double backlog = LinkFaultsTest.spooled(sender);
-                System.out.printf("FIGURE netns tc tbf 2 Mbit/s, 640x480 at 20 fps for 10 s: %.0f captured, %.0f acknowledged,"
-                        + " %.0f spooled, largest in-memory queue %d%n",
-                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_captured_total"),
-                        MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_frames_acknowledged_total"),
-                        backlog, largestQueue);
+                Map<String, Double> counts = MonitoringTest.scrape(sender);
+                double full = LinkFaultsTest.acknowledgedAtFullQuality(sender);
+                System.out.printf("FIGURE netns tc tbf 2 Mbit/s, 640x480 at 20 fps for 10 s: %.0f captured, %.0f acknowledged at full"
+                        + " quality and %.0f reduced, %.0f spooled, largest in-memory queue %d%n",
+                        MonitoringTest.value(counts, "sightline_frames_captured_total"), full,
+                        MonitoringTest.value(counts, "sightline_frames_acknowledged_total") - full, backlog, largestQueue);
                 assertThat(backlog).isPositive();
                 assertThat(largestQueue).isLessThanOrEqualTo(40);
                 net.unlimited();

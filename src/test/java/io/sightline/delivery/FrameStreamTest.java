@@ -110,9 +110,13 @@ class FrameStreamTest {
         }
     }
 
+    /**
+     * One connection; the frame's own wait (1 s) ends before the upgrade's timeout (2 s), which is long enough for a
+     * first upgrade on a busy machine.
+     */
     private static FrameStream streamTo(BlackHole peer) {
         return new FrameStream(Vertx.vertx(), true, new WebSocketClientOptions(), "127.0.0.1", peer.listener.getLocalPort(),
-                false, "Bearer token", 1, 300, 600, 10_000);
+                false, "Bearer token", 1, 2_000, 1_000, 10_000);
     }
 
     private static Exchange frame(CamelContext context) {
