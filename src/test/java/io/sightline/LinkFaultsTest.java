@@ -128,8 +128,8 @@ class LinkFaultsTest {
      * acknowledged twice, reduced and later full from the spool, so the sum over qualities can pass the frames
      * captured while frames are still on their way.
      */
-    static double acknowledgedAtFullQuality(Map<String, String> sender) throws Exception {
-        return MonitoringTest.scrape(sender).entrySet().stream()
+    static double acknowledgedAtFullQuality(Map<String, Double> series) {
+        return series.entrySet().stream()
                 .filter(s -> s.getKey().startsWith("sightline_frames_acknowledged_total{") && s.getKey().contains("quality=\"full\""))
                 .mapToDouble(Map.Entry::getValue).sum();
     }
@@ -139,8 +139,11 @@ class LinkFaultsTest {
         tx.context().getRouteController().stopRoute("capture");
         long captured = captured(sender);
         try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> spooled(sender) == 0 && acknowledgedAtFullQuality(sender)
-                    + MonitoringTest.value(MonitoringTest.scrape(sender), "sightline_spool_dropped_total") >= captured);
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                Map<String, Double> m = MonitoringTest.scrape(sender);
+                return MonitoringTest.value(m, "sightline_spool_frames") == 0
+                        && acknowledgedAtFullQuality(m) + MonitoringTest.value(m, "sightline_spool_dropped_total") >= captured;
+            });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             Map<String, Double> m = MonitoringTest.scrape(sender); // say where the sender is stuck
             System.out.println("finish diagnosis: " + captured + " captured; " + m.entrySet().stream()
@@ -267,7 +270,7 @@ class LinkFaultsTest {
                 JsonNode device = Segments.JSON.readTree(Harness.get(Harness.base(receiver) + "/api/v1/devices").body()).get(0);
                 double backlog = spooled(sender);
                 Map<String, Double> counts = MonitoringTest.scrape(sender);
-                double full = acknowledgedAtFullQuality(sender);
+                double full = acknowledgedAtFullQuality(counts);
                 System.out.printf("FIGURE 2 Mbit/s link, 640x480 at 20 fps for 10 s: %.0f frames captured, %.0f acknowledged at"
                         + " full quality and %.0f reduced, %.0f spooled (receiver sees a backlog of %d), largest in-memory queue %d of %d%n",
                         MonitoringTest.value(counts, "sightline_frames_captured_total"), full,

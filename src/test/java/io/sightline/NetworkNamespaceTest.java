@@ -87,7 +87,7 @@ class NetworkNamespaceTest {
                 // on a timeout the message says where the sender was: its link estimate, rung and spool
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
                     Map<String, Double> m = MonitoringTest.scrape(sender);
-                    assertThat(LinkFaultsTest.acknowledgedAtFullQuality(sender))
+                    assertThat(LinkFaultsTest.acknowledgedAtFullQuality(m))
                             .as("frames acknowledged at full quality; link estimate %.0f bit/s, rung %.0f, %.0f frames spooled",
                                     MonitoringTest.value(m, "sightline_link_estimate_bps"),
                                     MonitoringTest.value(m, "sightline_live_rung"), MonitoringTest.value(m, "sightline_spool_frames"))
@@ -167,7 +167,7 @@ class NetworkNamespaceTest {
                 }
                 double backlog = LinkFaultsTest.spooled(sender);
                 Map<String, Double> counts = MonitoringTest.scrape(sender);
-                double full = LinkFaultsTest.acknowledgedAtFullQuality(sender);
+                double full = LinkFaultsTest.acknowledgedAtFullQuality(counts);
                 System.out.printf("FIGURE netns tc tbf 2 Mbit/s, 640x480 at 20 fps for 10 s: %.0f captured, %.0f acknowledged at full"
                         + " quality and %.0f reduced, %.0f spooled, largest in-memory queue %d%n",
                         MonitoringTest.value(counts, "sightline_frames_captured_total"), full,

@@ -139,7 +139,7 @@ final class ThinLinkRun {
                 captured = LinkFaultsTest.finish(tx, sender);
                 Map<String, Double> counts = MonitoringTest.scrape(sender);
                 spoolDropped = MonitoringTest.value(counts, "sightline_spool_dropped_total");
-                acknowledgedFull = LinkFaultsTest.acknowledgedAtFullQuality(sender);
+                acknowledgedFull = LinkFaultsTest.acknowledgedAtFullQuality(counts);
                 acknowledgedReduced = MonitoringTest.value(counts, "sightline_frames_acknowledged_total") - acknowledgedFull;
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> Segments.framesWritten(data, DEVICE) >= captured);

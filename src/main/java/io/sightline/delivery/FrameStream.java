@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * frame of this sender, spread over them by sequence number (docs/protocol.md). Each is opened by the first frame
  * that goes on it, and again by the next one after it closed, authenticated once at its upgrade. An upgrade
  * not answered within the connect timeout is given up and its connection closed (a proxy or NAT may take the TCP
- * connection while the receiver behind it is out of reach): the next frame opens a new one. {@link #send} is called by the route threads that deliver frames
- * (the live lane's and the archive lane's), each waiting for its frame's acknowledgement, so the frames in flight
- * are bounded by those threads. A frame whose connection closes before its acknowledgement (or closes while it
+ * connection while the receiver behind it is out of reach): the next frame opens a new one. {@link #send} is
+ * called by the route threads that deliver frames (the live lane's and the archive lane's), each waiting for its
+ * frame's acknowledgement, so the frames in flight are bounded by those threads. A frame whose connection closes before its acknowledgement (or closes while it
  * opens) is sent again on a new connection, at most twice (the receiver answers a frame it has already stored as a
  * duplicate); if that fails too, or no
  * acknowledgement comes within the response timeout, the call fails and the caller spools or retries the frame,
